@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The full test suite (README Quick start): prepares what the tests need, runs them,
+# proves nothing was left behind, and prints `tests: N passed, M failed[, K skipped]` last.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '\n=== %s\n' "$*"; }
+
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || { log "npm ci"; npm ci --no-audit --no-fund || exit 1; }
+log "Docker engine"; bash infra/docker-engine.sh || exit 1
+log "sandbox images"; node bin/labctl.mjs images build || exit 1
+log "web UI"; npm run --silent build:web >/dev/null || exit 1
+
+passed=0; failed=0; skipped=0
+log "typecheck"
+if npx tsc -p tsconfig.json --noEmit; then passed=$((passed+1)); else failed=$((failed+1)); fi
+
+log "vitest"
+mkdir -p test-results
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
+vitest_rc=$?
+if [ -f test-results/vitest.json ]; then
+  read -r p f s < <(node -e '
+    const r = JSON.parse(require("fs").readFileSync("test-results/vitest.json", "utf8"));
+    console.log(r.numPassedTests, r.numFailedTests + (r.numFailedTestSuites || 0), r.numPendingTests + (r.numTodoTests || 0));')
+  passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
+  [ "$vitest_rc" -ne 0 ] && [ "$f" -eq 0 ] && failed=$((failed+1))
+else
+  failed=$((failed+1))
+fi
+
+log "leak check: nothing labelled labctl.session may remain"
+left=$( { docker ps -aq --filter label=labctl.session; docker network ls -q --filter label=labctl.session; docker volume ls -q --filter label=labctl.session; } 2>/dev/null)
+if [ -z "$left" ]; then passed=$((passed+1)); echo "no containers, networks or volumes left"; else
+  failed=$((failed+1)); echo "left behind:"; echo "$left"; fi
+
+line="tests: $passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+[ "$failed" -eq 0 ]

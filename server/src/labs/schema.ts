@@ -1,0 +1,224 @@
+// The lab format (DESIGN §2): the public contract between instructors and labctl.
+// Every object is strict so that a typo is an error, never a silently ignored field.
+import { z } from 'zod';
+
+export const LOCALES = ['en', 'ko'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** A plain string (English) or a map of locales; `en` is required as the fallback. */
+export const Text = z.union([
+  z.string(),
+  z.strictObject({ en: z.string(), ko: z.string().optional() }),
+]);
+export type Text = z.infer<typeof Text>;
+
+const Id = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'ids are lower-case letters, digits and dashes');
+const HostName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'host names are lower-case, start with a letter, ≤ 31 chars');
+const NetnsName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a network namespace name');
+const Ipv4 = z.ipv4();
+const Cidr = z.cidrv4();
+/** A regular expression written as a string; the linter proves that it compiles. */
+export const Regex = z.string().min(1).meta({ description: 'regular expression (JavaScript syntax)' });
+
+export const Requirement = z
+  .string()
+  .regex(/^(docker|kind|internet|kubectl|kernel:[a-z0-9_]+)$/, 'docker, kind, internet, kubectl or kernel:<feature>');
+
+export const Host = z.strictObject({
+  name: HostName,
+  image: z.string().default('labctl/netbox').meta({ description: 'image of this host; built by `labctl images build`' }),
+  docker: z.boolean().default(false).meta({ description: 'runs a Docker engine inside (the dind variant: more privileges)' }),
+  hostname: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+export type Host = z.infer<typeof Host>;
+
+export const Network = z.strictObject({
+  name: Id,
+  subnet: Cidr,
+  gateway: Ipv4.optional(),
+  hosts: z.record(HostName, Ipv4).meta({ description: 'host name → fixed address on this network' }),
+});
+export type Network = z.infer<typeof Network>;
+
+export const KindNode = z.strictObject({
+  role: z.enum(['control-plane', 'worker']),
+  labels: z.record(z.string(), z.string()).optional(),
+  extraPortMappings: z
+    .array(z.strictObject({ containerPort: z.number().int(), hostPort: z.number().int(), protocol: z.enum(['TCP', 'UDP']).optional() }))
+    .optional(),
+});
+
+export const KindCluster = z.strictObject({
+  nodes: z.array(KindNode).min(1).default([{ role: 'control-plane' }]),
+  disableDefaultCNI: z.boolean().default(false),
+  podSubnet: Cidr.optional(),
+  serviceSubnet: Cidr.optional(),
+  kubeProxyMode: z.enum(['iptables', 'ipvs', 'none']).optional(),
+});
+export type KindCluster = z.infer<typeof KindCluster>;
+
+export const Environment = z.strictObject({
+  provider: z.enum(['docker', 'kind']).default('docker'),
+  hosts: z.array(Host).default([]),
+  networks: z.array(Network).default([]),
+  cluster: KindCluster.optional().meta({ description: 'kind only: the cluster to create' }),
+});
+export type Environment = z.infer<typeof Environment>;
+
+/** A command run on a host, as `bash -e` (optionally inside a network namespace of that host). */
+export const Action = z.strictObject({
+  host: HostName.optional().meta({ description: 'defaults to the first host' }),
+  netns: NetnsName.optional(),
+  run: z.string().min(1),
+  background: z.boolean().default(false).meta({ description: 'start as a daemon and return at once' }),
+  timeout: z.number().positive().max(600).default(60).meta({ description: 'seconds' }),
+});
+export type Action = z.infer<typeof Action>;
+
+const Where = {
+  host: HostName.optional().meta({ description: 'defaults to the first host' }),
+  netns: NetnsName.optional().meta({ description: 'run inside this network namespace of the host' }),
+};
+
+export const ShellCheck = z.strictObject({
+  ...Where,
+  run: z.string().min(1),
+  outputMatches: Regex.optional(),
+});
+export const PingCheck = z.strictObject({
+  ...Where,
+  to: z.string().min(1),
+  count: z.number().int().min(1).max(20).default(2),
+  expect: z.enum(['reply', 'no-reply']).default('reply'),
+});
+export const HttpCheck = z.strictObject({
+  ...Where,
+  url: z.string().url(),
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+  status: z.number().int().min(100).max(599).optional(),
+  bodyMatches: Regex.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  resolve: z.string().optional().meta({ description: 'curl --resolve host:port:addr' }),
+  cacert: z.string().optional().meta({ description: 'path on the host of a CA certificate to trust' }),
+  insecure: z.boolean().default(false),
+  repeat: z.number().int().min(1).max(200).default(1),
+  expectAll: z.array(Regex).optional().meta({ description: 'over `repeat` requests, each regex matches at least one body' }),
+});
+export const DnsCheck = z.strictObject({
+  ...Where,
+  name: z.string().min(1),
+  type: z.enum(['A', 'AAAA', 'CNAME', 'PTR', 'SRV', 'TXT', 'MX', 'NS']).default('A'),
+  server: z.string().optional(),
+  resolver: z.enum(['dig', 'system']).default('dig').meta({ description: 'system = getent (honours /etc/hosts and nsswitch)' }),
+  answer: z.string().optional(),
+  answerMatches: Regex.optional(),
+  expect: z.enum(['answer', 'nxdomain', 'no-answer']).default('answer'),
+});
+export const IptablesCheck = z.strictObject({
+  ...Where,
+  table: z.enum(['filter', 'nat', 'mangle', 'raw']).default('filter'),
+  chain: z.string().min(1),
+  match: Regex.optional().meta({ description: 'a line of `iptables -S <chain>` must match' }),
+  policy: z.enum(['ACCEPT', 'DROP']).optional(),
+  absent: z.boolean().default(false),
+});
+export const RouteCheck = z.strictObject({
+  ...Where,
+  dst: z.string().min(1).meta({ description: '`default` or a prefix such as 10.0.2.0/24' }),
+  via: Ipv4.optional(),
+  dev: z.string().optional(),
+  proto: z.string().optional(),
+  table: z.string().optional(),
+  absent: z.boolean().default(false),
+});
+export const LinkCheck = z.strictObject({
+  ...Where,
+  name: z.string().min(1),
+  type: z.string().optional().meta({ description: 'veth, bridge, vxlan, ipip, dummy …' }),
+  state: z.enum(['UP', 'DOWN']).optional(),
+  master: z.string().optional(),
+  address: Cidr.optional().meta({ description: 'an IPv4 address with prefix, e.g. 192.168.15.1/24' }),
+  mtu: z.number().int().optional(),
+  absent: z.boolean().default(false),
+});
+export const KubectlCheck = z.strictObject({
+  get: z.string().optional().meta({ description: 'resource, e.g. svc/nginx or pods' }),
+  namespace: z.string().optional(),
+  selector: z.string().optional(),
+  jsonpath: z.string().optional(),
+  equals: z.string().optional(),
+  matches: Regex.optional(),
+  exists: z.boolean().optional(),
+  exec: z
+    .strictObject({ pod: z.string(), container: z.string().optional(), run: z.string(), outputMatches: Regex.optional() })
+    .optional(),
+});
+
+export const CHECK_KINDS = ['shell', 'ping', 'http', 'dns', 'iptables', 'route', 'link', 'kubectl'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+const CheckCommon = {
+  id: Id,
+  title: Text.optional(),
+  hint: Text.optional(),
+  passesBeforeSolve: z.boolean().default(false).meta({ description: 'opt out of "must fail before the solve"' }),
+  retry: z.number().min(0).max(120).default(10).meta({ description: 'seconds to keep retrying a failing check after a solve' }),
+};
+
+export const Check = z.union([
+  z.strictObject({ ...CheckCommon, shell: ShellCheck }),
+  z.strictObject({ ...CheckCommon, ping: PingCheck }),
+  z.strictObject({ ...CheckCommon, http: HttpCheck }),
+  z.strictObject({ ...CheckCommon, dns: DnsCheck }),
+  z.strictObject({ ...CheckCommon, iptables: IptablesCheck }),
+  z.strictObject({ ...CheckCommon, route: RouteCheck }),
+  z.strictObject({ ...CheckCommon, link: LinkCheck }),
+  z.strictObject({ ...CheckCommon, kubectl: KubectlCheck }),
+]);
+export type Check = z.infer<typeof Check>;
+
+export const Step = z.strictObject({
+  id: Id,
+  title: Text,
+  text: Text.meta({ description: 'markdown; ```bash run blocks become click-to-run' }),
+  setup: z.array(Action).default([]),
+  solve: z.array(Action).min(1),
+  checks: z.array(Check).min(1),
+  hint: Text.optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const Lab = z.strictObject({
+  $schema: z.string().optional(),
+  apiVersion: z.literal('labctl/v1'),
+  kind: z.literal('Lab'),
+  id: Id,
+  title: Text,
+  description: Text.optional(),
+  track: Id,
+  level: z.enum(['beginner', 'intermediate', 'advanced']),
+  minutes: z.number().int().positive(),
+  source: z.string().optional().meta({ description: 'the document and section this lab replays' }),
+  requires: z.array(Requirement).default([]),
+  environment: Environment,
+  setup: z.array(Action).default([]).meta({ description: 'runs once after the sandbox starts, before step 1' }),
+  steps: z.array(Step).min(1),
+});
+export type Lab = z.infer<typeof Lab>;
+export type LabInput = z.input<typeof Lab>;
+
+/** A lab as loaded from disk: the validated document plus where it came from. */
+export interface LoadedLab {
+  lab: Lab;
+  dir: string;
+  file: string;
+}
+
+export function textIn(text: Text | undefined, locale: Locale = 'en'): string {
+  if (text === undefined) return '';
+  if (typeof text === 'string') return text;
+  return text[locale] ?? text.en;
+}
