@@ -13,6 +13,11 @@ export interface ValidateReport {
 
 export async function validate(paths: string[], strict = false): Promise<ValidateReport> {
   const { labs, problems } = await loadLabs(paths);
+  if (labs.length > 0) {
+    // Kubernetes manifests, kind configs and shell are checked offline; loaded lazily (large schemas).
+    const { validateManifests } = await import('../k8s/validate.js');
+    for (const loaded of labs) problems.push(...validateManifests(loaded.dir));
+  }
   const errors = problems.filter((p) => p.severity === 'error');
   const warnings = problems.length - errors.length;
   const ok = strict ? problems.length === 0 : !hasErrors(problems);
