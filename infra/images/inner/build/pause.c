@@ -1,0 +1,39 @@
+/*
+ * pause: the process that holds a pod's namespaces (the "pause" or "infra" container).
+ * It does nothing but wait: it sleeps in pause(2), reaps children that get re-parented to it
+ * (it is PID 1 of the pod's PID namespace when that is shared) and exits on SIGINT/SIGTERM.
+ * Written for labctl in the spirit of Kubernetes' build/pause/linux/pause.c.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void sigdown(int signo) {
+  psignal(signo, "Shutting down, got signal");
+  exit(0);
+}
+
+static void sigreap(int signo) {
+  (void)signo;
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+    printf("pause (labctl)\n");
+    return 0;
+  }
+  if (getpid() != 1) fprintf(stderr, "Warning: pause should be the first process\n");
+
+  struct sigaction down = {.sa_handler = sigdown};
+  struct sigaction reap = {.sa_handler = sigreap, .sa_flags = SA_NOCLDSTOP};
+  if (sigaction(SIGINT, &down, NULL) < 0 || sigaction(SIGTERM, &down, NULL) < 0 || sigaction(SIGCHLD, &reap, NULL) < 0) {
+    perror("sigaction");
+    return 1;
+  }
+  for (;;) pause();
+}

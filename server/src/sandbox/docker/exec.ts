@@ -1,0 +1,112 @@
+// Running commands in a container through the Docker exec API: demuxed output, stdin, timeouts.
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type { ExecOptions, ExecResult } from '../types.js';
+import { docker } from './client.js';
+
+/** How long past `timeoutMs` we wait for `timeout -s KILL` before giving up on the stream. */
+const GRACE_MS = 5000;
+
+const envList = (env?: Record<string, string>) => Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
+
+/** The argv that runs `script` with bash, in a network namespace when asked. */
+export function bashArgv(script: string, netns?: string): string[] {
+  return [...(netns ? ['ip', 'netns', 'exec', netns] : []), 'bash', '-c', script];
+}
+
+/** Starts `script` detached (its own session, output to a log file) and returns at once. */
+export function backgroundArgv(netns?: string): string[] {
+  const inner = netns ? 'ip netns exec "$LABCTL_NETNS" bash -c "$LABCTL_SCRIPT"' : 'bash -c "$LABCTL_SCRIPT"';
+  return [
+    'bash',
+    '-c',
+    [
+      'mkdir -p /var/log/labctl',
+      'log=/var/log/labctl/bg-$(date +%s%N).log',
+      `setsid nohup ${inner} >"$log" 2>&1 </dev/null &`,
+      'echo "started pid $! (output: $log)"',
+    ].join('\n'),
+  ];
+}
+
+export async function execIn(container: Docker.Container, script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  const started = Date.now();
+  if (opts.background) {
+    const env = { ...opts.env, LABCTL_SCRIPT: script, ...(opts.netns ? { LABCTL_NETNS: opts.netns } : {}) };
+    const r = await runArgv(container, backgroundArgv(opts.netns), { env });
+    return { ...r, durationMs: Date.now() - started };
+  }
+  let argv = bashArgv(script, opts.netns);
+  if (opts.timeoutMs !== undefined) argv = ['timeout', '-s', 'KILL', `${Math.max(opts.timeoutMs, 1) / 1000}s`, ...argv];
+  const r = await runArgv(container, argv, { env: opts.env, stdin: opts.stdin, hardLimitMs: opts.timeoutMs === undefined ? undefined : opts.timeoutMs + GRACE_MS });
+  const durationMs = Date.now() - started;
+  // 137 = killed by SIGKILL; only the timeout's KILL when the deadline really passed
+  const timedOut = r.timedOut || (opts.timeoutMs !== undefined && r.exitCode === 137 && durationMs >= opts.timeoutMs - 50);
+  return { ...r, timedOut, durationMs };
+}
+
+interface RunOptions {
+  env?: Record<string, string>;
+  stdin?: string;
+  hardLimitMs?: number;
+  workingDir?: string;
+}
+
+/** Runs an argv and collects its output (stdout and stderr apart). */
+export async function runArgv(container: Docker.Container, argv: string[], opts: RunOptions = {}): Promise<ExecResult> {
+  const started = Date.now();
+  const withStdin = opts.stdin !== undefined;
+  const exec = await container.exec({
+    Cmd: argv,
+    AttachStdin: withStdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    Env: envList(opts.env),
+    WorkingDir: opts.workingDir ?? '/root',
+  });
+  const stream = (await exec.start({ hijack: true, stdin: withStdin })) as NodeJS.ReadWriteStream & { destroy(): void };
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const stdout = new PassThrough().on('data', (d: Buffer) => out.push(d));
+  const stderr = new PassThrough().on('data', (d: Buffer) => err.push(d));
+  docker().modem.demuxStream(stream, stdout, stderr);
+  let timedOut = false;
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', (e) => {
+      if (timer) clearTimeout(timer);
+      reject(e);
+    });
+    if (opts.hardLimitMs !== undefined) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        stream.destroy();
+        resolve();
+      }, opts.hardLimitMs);
+    }
+    if (withStdin) {
+      stream.write(opts.stdin!);
+      stream.end();
+    }
+  });
+  // the stream can end a moment before the daemon records the exit code
+  let info = await exec.inspect();
+  for (let i = 0; info.Running && i < 100 && !timedOut; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    info = await exec.inspect();
+  }
+  return {
+    exitCode: timedOut ? 137 : (info.ExitCode ?? -1),
+    stdout: Buffer.concat(out).toString('utf8'),
+    stderr: Buffer.concat(err).toString('utf8'),
+    timedOut,
+    durationMs: Date.now() - started,
+  };
+}
