@@ -1,0 +1,88 @@
+// `labctl serve`: the platform server (API, terminals, web UI) on one port.
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { DEFAULTS } from '../http/defaults.js';
+import { UserError } from '../util/errors.js';
+
+function int(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** "90", "90s", "15m", "2h" → milliseconds */
+export function duration(v: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`"${v}" is not a duration (e.g. 90s, 15m, 2h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  if (ms <= 0) throw new InvalidArgumentError('a duration must be positive');
+  return ms;
+}
+
+const env = (name: string): string | undefined => process.env[`LABCTL_${name}`] || undefined;
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the platform server: HTTP API, browser terminals and the web UI')
+    .option('--port <n>', 'TCP port to listen on (env LABCTL_PORT)', int('--port', 0, 65535), Number(env('PORT') ?? 8080))
+    .option('--host <addr>', 'address to listen on (env LABCTL_HOST)', env('HOST') ?? '127.0.0.1')
+    .option('--data <dir>', 'directory for the session database (env LABCTL_DATA)', env('DATA') ?? 'data')
+    .option('--labs <dir...>', 'lab folders to offer (env LABCTL_LABS, comma-separated)', env('LABS')?.split(',') ?? ['labs'])
+    .option('--web <dir>', 'the built web UI to serve at / (env LABCTL_WEB)', env('WEB') ?? 'web/dist')
+    .option('--max-sessions <n>', 'concurrent sessions at most (env LABCTL_MAX_SESSIONS)', int('--max-sessions', 1, 10_000), Number(env('MAX_SESSIONS') ?? DEFAULTS.maxSessions))
+    .addOption(new Option('--ttl <duration>', 'lifetime of a session, e.g. 2h (env LABCTL_TTL)').argParser(duration).default(duration(env('TTL') ?? '2h'), env('TTL') ?? '2h'))
+    .addOption(
+      new Option('--idle-timeout <duration>', 'end a session after this long without activity (env LABCTL_IDLE_TIMEOUT)').argParser(duration).default(duration(env('IDLE_TIMEOUT') ?? '30m'), env('IDLE_TIMEOUT') ?? '30m'),
+    )
+    .option('--rate <n>', 'session creations per client per minute, 0 = unlimited (env LABCTL_RATE)', int('--rate', 0, 100_000), Number(env('RATE') ?? DEFAULTS.createPerMinute))
+    .addOption(new Option('--reap-interval <duration>', 'how often expired and idle sessions are ended').argParser(duration).default(DEFAULTS.reaperIntervalMs, '15s'))
+    .addOption(new Option('--terminal-grace <duration>', 'how long a shell outlives its closed browser socket').argParser(duration).default(5 * 60_000, '5m'))
+    .option('--allow-no-userns', 'allow sandboxes on an engine without userns-remap (learners are root on the host: single trusted user only)', env('ALLOW_NO_USERNS') === '1')
+    .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)', false)
+    .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug', env('LOG_LEVEL') ?? 'info')
+    .action(async (o: {
+      port: number; host: string; data: string; labs: string[]; web: string; maxSessions: number; ttl: number; idleTimeout: number;
+      rate: number; reapInterval: number; terminalGrace: number; allowNoUserns: boolean; trustProxy: boolean; logLevel: string;
+    }) => {
+      // loaded here so that other subcommands do not pay for (or depend on) the server's modules
+      const { build } = await import('../http/app.js');
+      const app = await build({
+        dataDir: resolve(o.data),
+        labs: o.labs.map((l) => resolve(l)),
+        webDir: resolve(o.web),
+        maxSessions: o.maxSessions,
+        ttlMs: o.ttl,
+        idleMs: o.idleTimeout,
+        createPerMinute: o.rate,
+        createBurst: Math.max(1, o.rate),
+        allowNoUserns: o.allowNoUserns,
+        reaperIntervalMs: o.reapInterval,
+        terminal: { graceMs: o.terminalGrace },
+        trustProxy: o.trustProxy,
+        logger: { level: o.logLevel },
+      }).catch((err: unknown) => {
+        throw new UserError(`cannot start the server: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      const stop = async (signal: string) => {
+        app.log.info({ signal }, 'shutting down (sessions and sandboxes are kept for the next start)');
+        await app.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      try {
+        await app.listen({ port: o.port, host: o.host });
+      } catch (err) {
+        await app.close().catch(() => undefined);
+        throw new UserError(`cannot listen on ${o.host}:${o.port}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const { catalog } = app.platform;
+      app.log.info({ labs: catalog.all().length, data: resolve(o.data) }, 'labctl serve is ready');
+    });
+}

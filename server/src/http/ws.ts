@@ -1,0 +1,151 @@
+// WS /api/sessions/:id/terminals/:host — the terminal protocol of docs/dev/API.md.
+// The token comes in the first message (never in the URL, which lands in logs). Any protocol
+// violation closes only this socket, with a code and a reason.
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { ServiceError, type SessionService } from '../sessions/service.js';
+import { TerminalLimitError, type Terminal, type TerminalClient, type TerminalHub } from '../terminal/bridge.js';
+import { json, TerminalParams } from './schemas.js';
+
+export const MAX_FRAME_BYTES = 64 * 1024;
+const AUTH_TIMEOUT_MS = 10_000;
+const MAX_PENDING_FRAMES = 256;
+
+const Size = { cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) };
+const Auth = z.strictObject({
+  type: z.literal('auth'),
+  token: z.string().min(1).max(256),
+  cols: Size.cols.optional(),
+  rows: Size.rows.optional(),
+  resumeFrom: z.number().int().min(0).nullable().optional(),
+  terminal: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).optional(),
+});
+const Control = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('resize'), ...Size }),
+  z.strictObject({ type: z.literal('ack'), offset: z.number().int().min(0) }),
+]);
+
+function issue(err: z.ZodError): string {
+  const i = err.issues[0];
+  return i ? `${i.path.length ? i.path.join('.') : 'message'}: ${i.message}` : 'invalid message';
+}
+
+export function terminalRoute(app: FastifyInstance, service: SessionService, hub: TerminalHub): void {
+  app.get<{ Params: z.infer<typeof TerminalParams> }>(
+    '/api/sessions/:id/terminals/:host',
+    {
+      websocket: true,
+      schema: {
+        tags: ['terminals'],
+        summary: 'WebSocket terminal into one host of the session (protocol: docs/dev/API.md)',
+        params: json(TerminalParams),
+      },
+    },
+    (socket: WebSocket, req) => {
+      const { id, host } = req.params;
+      const log = req.log.child({ session: id, host });
+      let phase: 'auth' | 'opening' | 'open' | 'closed' = 'auth';
+      let terminal: Terminal | undefined;
+      const pending: Array<{ data: Buffer; binary: boolean }> = [];
+
+      const close = (code: number, reason: string) => {
+        if (phase === 'closed') return;
+        phase = 'closed';
+        clearTimeout(authTimer);
+        if (terminal) terminal.detach(client);
+        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
+      };
+      const protocolError = (reason: string) => {
+        log.info({ reason }, 'terminal protocol error');
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message: reason }));
+        close(1008, reason);
+      };
+      const client: TerminalClient = {
+        sendData: (data) => {
+          if (socket.readyState === socket.OPEN) socket.send(data, { binary: true });
+        },
+        sendControl: (msg) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+        },
+        close: (code, reason) => {
+          terminal = undefined; // the terminal let go of this client already
+          close(code, reason);
+        },
+      };
+      const authTimer = setTimeout(() => close(4401, 'unauthorized: no auth message'), AUTH_TIMEOUT_MS);
+
+      const handle = (data: Buffer, binary: boolean) => {
+        if (!terminal) return;
+        if (binary) {
+          terminal.input(data);
+          service.touch(id);
+          return;
+        }
+        let msg: z.infer<typeof Control>;
+        try {
+          const parsed = Control.safeParse(JSON.parse(data.toString('utf8')));
+          if (!parsed.success) return protocolError(`bad control message: ${issue(parsed.error)}`);
+          msg = parsed.data;
+        } catch {
+          return protocolError('a text frame must be JSON');
+        }
+        if (msg.type === 'ack') terminal.ack(msg.offset);
+        else terminal.resize({ cols: msg.cols, rows: msg.rows }).catch((err: unknown) => log.warn({ err: String(err) }, 'resize failed'));
+      };
+
+      const authenticate = async (data: Buffer) => {
+        let auth: z.infer<typeof Auth>;
+        try {
+          const parsed = Auth.safeParse(JSON.parse(data.toString('utf8')));
+          if (!parsed.success) return protocolError(`the first message must be {"type":"auth",…}: ${issue(parsed.error)}`);
+          auth = parsed.data;
+        } catch {
+          return protocolError('the first message must be a JSON auth message');
+        }
+        clearTimeout(authTimer);
+        phase = 'opening';
+        try {
+          const row = service.authorize(id, auth.token);
+          const sandbox = service.sandboxOf(row);
+          if (!row.hosts.includes(host)) return close(4404, `no host "${host}" in this session`);
+          const size = { cols: auth.cols ?? 80, rows: auth.rows ?? 24 };
+          const opened = await hub.open(id, host, auth.terminal ?? 'main', () => sandbox.attach(host, size));
+          if ((phase as string) === 'closed') return; // the socket went away while the shell started
+          terminal = opened.terminal;
+          if (!opened.fresh) await terminal.resize(size).catch(() => undefined);
+          service.touch(id);
+          terminal.attach(client, auth.resumeFrom ?? null, opened.fresh);
+          phase = 'open';
+          for (const p of pending.splice(0)) handle(p.data, p.binary);
+        } catch (err) {
+          if (err instanceof ServiceError) {
+            const code = err.status === 404 ? 4404 : err.status === 401 ? 4401 : err.status === 410 ? 4410 : 4409;
+            return close(code, code === 4401 ? 'unauthorized' : err.message);
+          }
+          if (err instanceof TerminalLimitError) return close(4429, err.message);
+          log.error({ err: String(err) }, 'cannot open terminal');
+          close(1011, 'the terminal could not be opened');
+        }
+      };
+
+      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+        const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        if (phase === 'auth') {
+          if (isBinary) return protocolError('the first message must be a JSON auth message');
+          void authenticate(buf);
+        } else if (phase === 'opening') {
+          if (pending.length >= MAX_PENDING_FRAMES) return protocolError('too many messages before the terminal was ready');
+          pending.push({ data: buf, binary: isBinary });
+        } else if (phase === 'open') handle(buf, isBinary);
+      });
+      socket.on('close', () => {
+        if (terminal) terminal.detach(client);
+        terminal = undefined;
+        phase = 'closed';
+        clearTimeout(authTimer);
+      });
+      socket.on('error', (err) => log.info({ err: err.message }, 'terminal socket error'));
+    },
+  );
+}

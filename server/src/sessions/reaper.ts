@@ -1,0 +1,44 @@
+// Ends sessions past their TTL or idle timeout, and now and then sweeps for orphan sandboxes.
+import type { ProviderName } from '../sandbox/types.js';
+import { reconcile } from './reconcile.js';
+import type { SessionService } from './service.js';
+
+export class Reaper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private ticks = 0;
+
+  constructor(
+    private readonly service: SessionService,
+    private readonly providerNames: ProviderName[],
+    private readonly intervalMs: number,
+    /** every how many ticks to sweep the providers for orphans */
+    private readonly sweepEvery = 20,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** one pass; overlapping calls share the pass in progress */
+  tick(): Promise<void> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      for (const { row, reason } of this.service.due()) await this.service.end(row.id, reason);
+      if (++this.ticks % this.sweepEvery === 0) await reconcile(this.service, this.providerNames, { startup: false });
+    } catch (err) {
+      this.service.log.error({ err: String(err) }, 'reaper pass failed');
+    }
+  }
+}

@@ -1,0 +1,325 @@
+// Session lifecycle: create a lab's sandbox, unlock steps in order, run checks and solutions on
+// the live sandbox, record progress and history, end sessions. Transport-free: the HTTP layer
+// and the reaper call into this; the sandbox providers and the checks are the shared core.
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { runStepChecks } from '../checks/index.js';
+import type { CheckResult } from '../checks/types.js';
+import type { Locale, Step } from '../labs/schema.js';
+import { runActions, type ActionsResult } from '../runner/actions.js';
+import type { Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
+import type { Catalog, CatalogEntry, ProviderSource } from './catalog.js';
+import { RateLimiter } from './limits.js';
+import type { SessionRow, SessionStore } from './store.js';
+import { hashToken, newSessionId, newToken, tokenMatches } from './tokens.js';
+
+export class ServiceError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ServiceConfig {
+  maxSessions: number;
+  ttlMs: number;
+  idleMs: number;
+  /** session creations per client per minute (0 = unlimited) */
+  createPerMinute: number;
+  createBurst: number;
+  createTimeoutMs: number;
+  /** returns why sandboxes may not be created on this host, or undefined when they may */
+  sandboxGate: () => Promise<string | undefined>;
+}
+
+export interface Progress {
+  currentStep: string | null;
+  completed: string[];
+}
+
+export interface SessionView {
+  id: string;
+  lab: string;
+  hosts: string[];
+  status: SessionRow['status'];
+  expiresAt: string;
+  idleExpiresAt: string;
+  progress: Progress;
+  history: Array<{ step: string; at: string; pass: boolean }>;
+  endReason?: string;
+}
+
+export interface CheckResponse {
+  step: string;
+  pass: boolean;
+  results: CheckResult[];
+  progress: Progress;
+}
+
+export interface SolveResponse {
+  step: string;
+  ok: boolean;
+  output: string;
+  progress: Progress;
+}
+
+interface Live {
+  sandbox: Sandbox;
+  entry: CatalogEntry;
+  /** serialises check/solve/setup on one session */
+  queue: Promise<unknown>;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export class SessionService {
+  private live = new Map<string, Live>();
+  private lastActive = new Map<string, { at: number; flushed: number }>();
+  private readonly limiter: RateLimiter;
+  /** called when a session ends, before its sandbox is destroyed (closes its terminals) */
+  onEnd: (sessionId: string) => Promise<void> = async () => {};
+
+  constructor(
+    readonly store: SessionStore,
+    readonly catalog: Catalog,
+    readonly providers: ProviderSource,
+    readonly config: ServiceConfig,
+    readonly log: Logger,
+  ) {
+    this.limiter = new RateLimiter(config.createBurst, config.createPerMinute);
+  }
+
+  get liveCount(): number {
+    return this.store.countLive();
+  }
+
+  refOf(row: SessionRow): SandboxRef {
+    return { provider: row.provider as ProviderName, sessionId: row.id, labId: row.labId };
+  }
+
+  /** registers a sandbox found running at start (reconcile) */
+  adopt(row: SessionRow, sandbox: Sandbox, entry: CatalogEntry): void {
+    this.live.set(row.id, { sandbox, entry, queue: Promise.resolve() });
+  }
+
+  isAdopted(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  async create(labId: string, locale: Locale, client: string): Promise<{ row: SessionRow; token: string }> {
+    await this.catalog.refresh();
+    const entry = this.catalog.get(labId);
+    if (!entry) throw new ServiceError(404, 'lab_not_found', `no lab with id "${labId}"`);
+    if (!entry.available) throw new ServiceError(503, 'lab_unavailable', `lab "${labId}" cannot run on this server: ${entry.unavailableReason}`);
+    const gate = await this.config.sandboxGate();
+    if (gate) throw new ServiceError(503, 'sandboxes_disabled', gate);
+    const wait = this.limiter.take(client);
+    if (wait > 0) {
+      throw new ServiceError(429, 'rate_limited', `too many sessions created from ${client}; try again in ${wait} s`, wait);
+    }
+    if (this.store.countLive() >= this.config.maxSessions) {
+      throw new ServiceError(503, 'server_full', `the server is at its limit of ${this.config.maxSessions} concurrent sessions; try again later`, 30);
+    }
+    const now = Date.now();
+    const token = newToken();
+    const row: SessionRow = {
+      id: newSessionId(),
+      tokenHash: hashToken(token),
+      labId,
+      provider: entry.lab.environment.provider,
+      hosts: entry.lab.environment.hosts.map((h) => h.name),
+      status: 'starting',
+      locale,
+      client,
+      createdAt: now,
+      expiresAt: now + this.config.ttlMs,
+      lastActiveAt: now,
+      endedAt: null,
+      endReason: null,
+    };
+    this.store.insert(row);
+    const log = this.log.child({ session: row.id, lab: labId });
+    const provider = await this.providers(entry.lab.environment.provider);
+    const signal = AbortSignal.timeout(this.config.createTimeoutMs);
+    let sandbox: Sandbox | undefined;
+    try {
+      sandbox = await provider.create(entry.lab, { sessionId: row.id, labDir: entry.dir, signal, onProgress: (m) => log.debug(m) });
+      const live: Live = { sandbox, entry, queue: Promise.resolve() };
+      this.live.set(row.id, live);
+      if (entry.lab.setup.length) {
+        const r = await runActions(entry.lab.setup, sandbox, entry.lab, signal);
+        if (!r.ok) throw new Error(`lab setup failed: ${r.error}`);
+      }
+      await this.setupStep(row.id, live, entry.lab.steps[0]!);
+      // the row may have been ended (DELETE) while the sandbox was starting
+      if (this.store.get(row.id)?.status !== 'starting') throw new Error('the session was ended while it started');
+      this.store.setStatus(row.id, 'ready');
+      row.status = 'ready';
+      if (sandbox.hosts.length) row.hosts = [...sandbox.hosts];
+      log.info({ hosts: row.hosts }, 'session ready');
+      return { row, token };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      log.error({ err: why }, 'session failed to start');
+      this.live.delete(row.id);
+      this.store.setStatus(row.id, 'failed', why);
+      await provider.destroy(this.refOf(row)).catch((e: unknown) => log.error({ err: String(e) }, 'cleanup after failed start'));
+      throw new ServiceError(500, 'sandbox_failed', `the lab environment could not start: ${why}`);
+    }
+  }
+
+  /** the session if `token` opens it; 404 for unknown ids, 401 for a wrong or missing token */
+  authorize(id: string, token: string | undefined): SessionRow {
+    const row = this.store.get(id);
+    if (!row) throw new ServiceError(404, 'session_not_found', `no session with id "${id}"`);
+    if (!token) throw new ServiceError(401, 'unauthorized', 'this session needs its token (Authorization: Bearer <token>)');
+    if (!tokenMatches(token, row.tokenHash)) throw new ServiceError(401, 'unauthorized', 'the token does not open this session');
+    return row;
+  }
+
+  touch(id: string, now = Date.now()): void {
+    const a = this.lastActive.get(id) ?? { at: 0, flushed: 0 };
+    a.at = Math.max(a.at, now);
+    // keystrokes touch often: write through to SQLite at most every 10 s
+    if (a.at - a.flushed >= 10_000) {
+      this.store.touch(id, a.at);
+      a.flushed = a.at;
+    }
+    this.lastActive.set(id, a);
+  }
+
+  lastActiveAt(row: SessionRow): number {
+    return Math.max(row.lastActiveAt, this.lastActive.get(row.id)?.at ?? 0);
+  }
+
+  view(row: SessionRow): SessionView {
+    const entry = this.catalog.get(row.labId);
+    return {
+      id: row.id,
+      lab: row.labId,
+      hosts: row.hosts,
+      status: row.status,
+      expiresAt: iso(row.expiresAt),
+      idleExpiresAt: iso(Math.min(row.expiresAt, this.lastActiveAt(row) + this.config.idleMs)),
+      progress: this.progress(row, entry),
+      history: this.store
+        .history(row.id)
+        .filter((h) => h.action === 'check')
+        .map((h) => ({ step: h.stepId, at: iso(h.at), pass: h.pass })),
+      ...(row.endReason ? { endReason: row.endReason } : {}),
+    };
+  }
+
+  progress(row: SessionRow, entry = this.catalog.get(row.labId)): Progress {
+    const done = new Set(this.store.progress(row.id).filter((p) => p.completedAt !== null).map((p) => p.stepId));
+    const steps = entry?.lab.steps ?? [];
+    return {
+      currentStep: steps.find((s) => !done.has(s.id))?.id ?? null,
+      completed: steps.filter((s) => done.has(s.id)).map((s) => s.id),
+    };
+  }
+
+  /** the live sandbox of a ready session */
+  sandboxOf(row: SessionRow): Sandbox {
+    return this.requireLive(row).sandbox;
+  }
+
+  async check(row: SessionRow, stepId: string, locale: Locale): Promise<CheckResponse> {
+    const { live, step } = this.unlockedStep(row, stepId);
+    return this.serial(live, async () => {
+      const results = await runStepChecks(step, live.sandbox, live.entry.lab, locale);
+      const pass = results.every((r) => r.pass);
+      const at = Date.now();
+      this.store.addHistory(row.id, { stepId, action: 'check', at, pass, detail: results.map((r) => ({ id: r.id, pass: r.pass, actual: r.actual })) });
+      if (pass) {
+        this.store.markCompleted(row.id, stepId, at);
+        const steps = live.entry.lab.steps;
+        const next = steps[steps.findIndex((s) => s.id === stepId) + 1];
+        if (next) await this.setupStep(row.id, live, next);
+      }
+      return { step: stepId, pass, results, progress: this.progress(row, live.entry) };
+    });
+  }
+
+  async solve(row: SessionRow, stepId: string): Promise<SolveResponse> {
+    const { live, step } = this.unlockedStep(row, stepId);
+    return this.serial(live, async () => {
+      const r = await runActions(step.solve, live.sandbox, live.entry.lab);
+      this.store.addHistory(row.id, { stepId, action: 'solve', at: Date.now(), pass: r.ok, detail: { error: r.error ?? null } });
+      return { step: stepId, ok: r.ok, output: outputOf(r), progress: this.progress(row, live.entry) };
+    });
+  }
+
+  /** ends a session: no more access, terminals closed, sandbox destroyed (idempotent) */
+  async end(id: string, reason: string): Promise<void> {
+    const row = this.store.get(id);
+    if (!row) return;
+    if (row.status === 'starting' || row.status === 'ready') this.store.setStatus(id, 'ended', reason);
+    const live = this.live.get(id);
+    this.live.delete(id);
+    this.lastActive.delete(id);
+    await this.onEnd(id).catch((err: unknown) => this.log.warn({ session: id, err: String(err) }, 'closing terminals'));
+    if (live || row.status === 'starting' || row.status === 'ready') {
+      const provider = await this.providers(row.provider as ProviderName);
+      await provider.destroy(this.refOf(row)).catch((err: unknown) => this.log.error({ session: id, err: String(err) }, 'destroy failed; the next reconcile retries'));
+    }
+    this.log.info({ session: id, reason }, 'session ended');
+  }
+
+  /** sessions past their TTL or idle timeout */
+  due(now = Date.now()): Array<{ row: SessionRow; reason: string }> {
+    const out: Array<{ row: SessionRow; reason: string }> = [];
+    for (const row of this.store.live()) {
+      if (row.status !== 'ready') continue;
+      if (now >= row.expiresAt) out.push({ row, reason: 'expired' });
+      else if (now >= this.lastActiveAt(row) + this.config.idleMs) out.push({ row, reason: 'idle' });
+    }
+    return out;
+  }
+
+  private requireLive(row: SessionRow): Live {
+    if (row.status === 'ended' || row.status === 'failed') {
+      throw new ServiceError(410, 'session_ended', `session "${row.id}" has ended${row.endReason ? ` (${row.endReason})` : ''}`);
+    }
+    const live = this.live.get(row.id);
+    if (row.status !== 'ready' || !live) throw new ServiceError(409, 'session_not_ready', `session "${row.id}" is still starting`);
+    return live;
+  }
+
+  private unlockedStep(row: SessionRow, stepId: string): { live: Live; step: Step } {
+    const live = this.requireLive(row);
+    const steps = live.entry.lab.steps;
+    const i = steps.findIndex((s) => s.id === stepId);
+    if (i < 0) throw new ServiceError(404, 'step_not_found', `lab "${row.labId}" has no step "${stepId}"`);
+    const done = new Set(this.progress(row, live.entry).completed);
+    const blocking = steps.slice(0, i).find((s) => !done.has(s.id));
+    if (blocking) throw new ServiceError(409, 'step_locked', `step "${stepId}" is locked: complete "${blocking.id}" first`);
+    return { live, step: steps[i]! };
+  }
+
+  private async setupStep(id: string, live: Live, step: Step): Promise<void> {
+    if (this.store.progress(id).some((p) => p.stepId === step.id && p.setupDoneAt !== null)) return;
+    if (step.setup.length) {
+      const r = await runActions(step.setup, live.sandbox, live.entry.lab);
+      if (!r.ok) throw new ServiceError(500, 'setup_failed', `the setup of step "${step.id}" failed: ${r.error}`);
+    }
+    this.store.markSetupDone(id, step.id);
+  }
+
+  private serial<T>(live: Live, fn: () => Promise<T>): Promise<T> {
+    const run = live.queue.then(fn, fn);
+    live.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function outputOf(r: ActionsResult): string {
+  const parts = r.actions.map((a) => [`$ ${a.command}`, a.stdout, a.stderr].filter(Boolean).join('\n'));
+  if (r.error) parts.push(`error: ${r.error}`);
+  return parts.join('\n');
+}
+
+export type { Provider };

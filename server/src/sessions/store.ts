@@ -1,0 +1,227 @@
+// Sessions in SQLite (better-sqlite3, synchronous): state, expiry, progress, check history.
+// Every mutation is one statement or one transaction, so a `kill -9` at any point leaves a
+// consistent file (WAL journal). Schema changes are numbered migrations tracked in user_version.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type SessionStatus = 'starting' | 'ready' | 'failed' | 'ended';
+
+export interface SessionRow {
+  id: string;
+  tokenHash: string;
+  labId: string;
+  provider: string;
+  hosts: string[];
+  status: SessionStatus;
+  locale: string;
+  client: string;
+  createdAt: number;
+  expiresAt: number;
+  lastActiveAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+}
+
+export interface StepProgressRow {
+  stepId: string;
+  setupDoneAt: number | null;
+  completedAt: number | null;
+}
+
+export interface HistoryRow {
+  stepId: string;
+  action: 'check' | 'solve';
+  at: number;
+  pass: boolean;
+  detail: unknown;
+}
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     token_hash TEXT NOT NULL,
+     lab_id TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     hosts TEXT NOT NULL,
+     status TEXT NOT NULL,
+     locale TEXT NOT NULL,
+     client TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     last_active_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     end_reason TEXT
+   );
+   CREATE INDEX sessions_status ON sessions(status);
+   CREATE TABLE step_progress (
+     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+     step_id TEXT NOT NULL,
+     setup_done_at INTEGER,
+     completed_at INTEGER,
+     PRIMARY KEY (session_id, step_id)
+   );
+   CREATE TABLE history (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+     step_id TEXT NOT NULL,
+     action TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     pass INTEGER NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX history_session ON history(session_id, id);`,
+];
+
+interface RawSession {
+  id: string;
+  token_hash: string;
+  lab_id: string;
+  provider: string;
+  hosts: string;
+  status: SessionStatus;
+  locale: string;
+  client: string;
+  created_at: number;
+  expires_at: number;
+  last_active_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+function toRow(r: RawSession): SessionRow {
+  return {
+    id: r.id,
+    tokenHash: r.token_hash,
+    labId: r.lab_id,
+    provider: r.provider,
+    hosts: JSON.parse(r.hosts) as string[],
+    status: r.status,
+    locale: r.locale,
+    client: r.client,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastActiveAt: r.last_active_at,
+    endedAt: r.ended_at,
+    endReason: r.end_reason,
+  };
+}
+
+export class SessionStore {
+  readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`the session database has schema version ${current}, newer than this labctl (${MIGRATIONS.length})`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  insert(s: Omit<SessionRow, 'endedAt' | 'endReason'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, token_hash, lab_id, provider, hosts, status, locale, client, created_at, expires_at, last_active_at)
+         VALUES (@id, @tokenHash, @labId, @provider, @hosts, @status, @locale, @client, @createdAt, @expiresAt, @lastActiveAt)`,
+      )
+      .run({ ...s, hosts: JSON.stringify(s.hosts) });
+  }
+
+  get(id: string): SessionRow | undefined {
+    const r = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as RawSession | undefined;
+    return r && toRow(r);
+  }
+
+  /** sessions that hold (or are getting) a sandbox */
+  live(): SessionRow[] {
+    return (this.db.prepare(`SELECT * FROM sessions WHERE status IN ('starting', 'ready') ORDER BY created_at`).all() as RawSession[]).map(toRow);
+  }
+
+  countLive(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM sessions WHERE status IN ('starting', 'ready')`).get() as { n: number }).n;
+  }
+
+  setStatus(id: string, status: SessionStatus, endReason?: string, at = Date.now()): void {
+    if (status === 'ended' || status === 'failed') {
+      this.db.prepare('UPDATE sessions SET status = ?, ended_at = ?, end_reason = ? WHERE id = ?').run(status, at, endReason ?? null, id);
+    } else {
+      this.db.prepare('UPDATE sessions SET status = ? WHERE id = ?').run(status, id);
+    }
+  }
+
+  touch(id: string, at: number): void {
+    this.db.prepare('UPDATE sessions SET last_active_at = max(last_active_at, ?) WHERE id = ?').run(at, id);
+  }
+
+  progress(id: string): StepProgressRow[] {
+    return (
+      this.db.prepare('SELECT step_id, setup_done_at, completed_at FROM step_progress WHERE session_id = ?').all(id) as Array<{
+        step_id: string;
+        setup_done_at: number | null;
+        completed_at: number | null;
+      }>
+    ).map((r) => ({ stepId: r.step_id, setupDoneAt: r.setup_done_at, completedAt: r.completed_at }));
+  }
+
+  markSetupDone(id: string, stepId: string, at = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO step_progress (session_id, step_id, setup_done_at) VALUES (?, ?, ?)
+         ON CONFLICT (session_id, step_id) DO UPDATE SET setup_done_at = excluded.setup_done_at`,
+      )
+      .run(id, stepId, at);
+  }
+
+  markCompleted(id: string, stepId: string, at = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO step_progress (session_id, step_id, completed_at) VALUES (?, ?, ?)
+         ON CONFLICT (session_id, step_id) DO UPDATE SET completed_at = coalesce(completed_at, excluded.completed_at)`,
+      )
+      .run(id, stepId, at);
+  }
+
+  addHistory(id: string, h: HistoryRow): void {
+    this.db
+      .prepare('INSERT INTO history (session_id, step_id, action, at, pass, detail) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, h.stepId, h.action, h.at, h.pass ? 1 : 0, JSON.stringify(h.detail));
+  }
+
+  history(id: string, limit = 200): HistoryRow[] {
+    return (
+      this.db
+        .prepare('SELECT step_id, action, at, pass, detail FROM history WHERE session_id = ? ORDER BY id DESC LIMIT ?')
+        .all(id, limit) as Array<{ step_id: string; action: 'check' | 'solve'; at: number; pass: number; detail: string }>
+    )
+      .reverse()
+      .map((r) => ({ stepId: r.step_id, action: r.action, at: r.at, pass: r.pass === 1, detail: JSON.parse(r.detail) as unknown }));
+  }
+
+  /** ended/failed sessions older than `before` are deleted with their progress (retention) */
+  purgeEndedBefore(before: number): number {
+    return this.db.prepare(`DELETE FROM sessions WHERE status IN ('ended', 'failed') AND ended_at < ?`).run(before).changes;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,254 @@
+// Terminal bridge: keeps each sandbox shell alive independently of the socket that shows it.
+// A shell is identified by (session, host, terminal name); a reconnect re-attaches to the same
+// shell and resumes from the scrollback ring; a shell without a client is closed after a grace
+// period. Output is batched into frames and paced by the client's acknowledgements (flow.ts).
+import type { TerminalSize, TerminalStream } from '../sandbox/types.js';
+import { DEFAULT_FLOW, FlowWindow, type FlowLimits } from './flow.js';
+import { Scrollback } from './scrollback.js';
+
+/** The transport side of one attached client (a WebSocket in production). */
+export interface TerminalClient {
+  sendData(data: Buffer): void;
+  sendControl(msg: Record<string, unknown>): void;
+  close(code: number, reason: string): void;
+}
+
+export interface BridgeOptions {
+  flow: FlowLimits;
+  /** bytes of recent output kept for reconnects; at least flow.highWater so paused output is never lost */
+  scrollbackBytes: number;
+  /** how long a shell survives without a client */
+  graceMs: number;
+  /** frames are sent at this size at most (output is coalesced up to it) */
+  maxFrameBytes: number;
+  maxTerminalsPerSession: number;
+}
+
+export const DEFAULT_BRIDGE: BridgeOptions = {
+  flow: DEFAULT_FLOW,
+  scrollbackBytes: 2 * 1024 * 1024,
+  graceMs: 5 * 60_000,
+  maxFrameBytes: 256 * 1024,
+  maxTerminalsPerSession: 8,
+};
+
+export class TerminalLimitError extends Error {}
+
+export class Terminal {
+  readonly ring: Scrollback;
+  private client: TerminalClient | undefined;
+  private flow: FlowWindow;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private flushScheduled = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private sourcePaused = false;
+  exited = false;
+
+  constructor(
+    readonly key: string,
+    readonly sessionId: string,
+    private readonly stream: TerminalStream,
+    private readonly opts: BridgeOptions,
+    private readonly onGone: (t: Terminal) => void,
+  ) {
+    this.ring = new Scrollback(Math.max(opts.scrollbackBytes, opts.flow.highWater * 2));
+    this.flow = new FlowWindow(opts.flow, 0);
+    stream.stream.on('data', (chunk: Buffer) => this.onOutput(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    const gone = () => this.onExit();
+    stream.stream.once('end', gone);
+    stream.stream.once('close', gone);
+    stream.stream.on('error', gone);
+    this.startGrace();
+  }
+
+  get attached(): boolean {
+    return this.client !== undefined;
+  }
+
+  get paused(): boolean {
+    return this.sourcePaused;
+  }
+
+  /** attaches a client (replacing any previous one) and replays output after `resumeFrom` */
+  attach(client: TerminalClient, resumeFrom: number | null, fresh: boolean): void {
+    if (this.client) {
+      this.flush();
+      this.client.close(4409, 'replaced by a newer connection to this terminal');
+    }
+    this.stopGrace();
+    this.client = client;
+    this.batch = [];
+    this.batchBytes = 0;
+    const { offset, data } = this.ring.since(resumeFrom);
+    this.flow = new FlowWindow(this.opts.flow, offset);
+    client.sendControl({ type: 'ready', offset, shell: fresh ? 'new' : 'resumed' });
+    for (let i = 0; i < data.length; i += this.opts.maxFrameBytes) client.sendData(data.subarray(i, i + this.opts.maxFrameBytes));
+    this.updateSource();
+  }
+
+  detach(client: TerminalClient): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.startGrace();
+  }
+
+  input(data: Buffer): void {
+    if (!this.exited) this.stream.stream.write(data);
+  }
+
+  ack(offset: number): void {
+    if (this.flow.ack(offset, this.ring.end)) this.updateSource();
+  }
+
+  async resize(size: TerminalSize): Promise<void> {
+    if (!this.exited) await this.stream.resize(size);
+  }
+
+  /**
+   * Ends the shell. `killShell: false` only drops the connection (the sandbox is about to be
+   * destroyed anyway, and a sandbox out of pids could not even run the kill).
+   */
+  async close(opts: { killShell?: boolean; reason?: string } = {}): Promise<void> {
+    this.stopGrace();
+    if (this.client) {
+      this.flush();
+      this.client.close(1001, opts.reason ?? 'the session ended');
+      this.client = undefined;
+    }
+    this.markGone();
+    if (opts.killShell !== false) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, 5_000)));
+      await Promise.race([this.stream.close().catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    }
+    this.stream.stream.destroy();
+  }
+
+  private onOutput(chunk: Buffer): void {
+    this.ring.append(chunk);
+    if (this.client) {
+      this.batch.push(chunk);
+      this.batchBytes += chunk.length;
+      if (this.batchBytes >= this.opts.maxFrameBytes) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }
+    if (!this.sourcePaused && this.flow.shouldPause(this.ring.end)) this.updateSource();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (!this.client || this.batchBytes === 0) return;
+    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    this.client.sendData(data);
+  }
+
+  /** paused while too much output is unacknowledged, attached or not (a detached shell fills the ring, then waits) */
+  private updateSource(): void {
+    const pause = this.flow.shouldPause(this.ring.end);
+    if (pause && !this.sourcePaused) {
+      this.sourcePaused = true;
+      this.stream.stream.pause();
+    } else if (!pause && this.sourcePaused) {
+      this.sourcePaused = false;
+      this.stream.stream.resume();
+    }
+  }
+
+  private onExit(): void {
+    if (this.exited) return;
+    this.flush();
+    this.markGone();
+    if (this.client) {
+      this.client.sendControl({ type: 'exit', code: null });
+      this.client.close(1000, 'the shell exited');
+      this.client = undefined;
+    }
+  }
+
+  private markGone(): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.stopGrace();
+    this.onGone(this);
+  }
+
+  private startGrace(): void {
+    this.stopGrace();
+    this.graceTimer = setTimeout(() => void this.close(), this.opts.graceMs);
+    this.graceTimer.unref();
+  }
+
+  private stopGrace(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+  }
+}
+
+/** Every live shell of the server, by session. */
+export class TerminalHub {
+  private terminals = new Map<string, Terminal>();
+  private opening = new Map<string, Promise<Terminal>>();
+
+  constructor(readonly opts: BridgeOptions = DEFAULT_BRIDGE) {}
+
+  static key(sessionId: string, host: string, name: string): string {
+    return `${sessionId}/${host}/${name}`;
+  }
+
+  countFor(sessionId: string): number {
+    let n = 0;
+    for (const t of this.terminals.values()) if (t.sessionId === sessionId) n++;
+    return n;
+  }
+
+  get size(): number {
+    return this.terminals.size;
+  }
+
+  get(sessionId: string, host: string, name: string): Terminal | undefined {
+    return this.terminals.get(TerminalHub.key(sessionId, host, name));
+  }
+
+  /** the existing shell for this key, or a new one from `spawn`; `fresh` tells which */
+  async open(sessionId: string, host: string, name: string, spawn: () => Promise<TerminalStream>): Promise<{ terminal: Terminal; fresh: boolean }> {
+    const key = TerminalHub.key(sessionId, host, name);
+    const existing = this.terminals.get(key);
+    if (existing && !existing.exited) return { terminal: existing, fresh: false };
+    const pending = this.opening.get(key);
+    if (pending) return { terminal: await pending, fresh: false };
+    if (this.countFor(sessionId) >= this.opts.maxTerminalsPerSession) {
+      throw new TerminalLimitError(`this session already has ${this.opts.maxTerminalsPerSession} terminals open`);
+    }
+    const p = spawn().then((stream) => {
+      const t = new Terminal(key, sessionId, stream, this.opts, (gone) => {
+        if (this.terminals.get(gone.key) === gone) this.terminals.delete(gone.key);
+      });
+      this.terminals.set(key, t);
+      return t;
+    });
+    this.opening.set(key, p);
+    try {
+      return { terminal: await p, fresh: true };
+    } finally {
+      this.opening.delete(key);
+    }
+  }
+
+  async closeSession(sessionId: string): Promise<void> {
+    const mine = [...this.terminals.values()].filter((t) => t.sessionId === sessionId);
+    await Promise.all(mine.map((t) => t.close({ killShell: false })));
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.terminals.values()].map((t) => t.close({ reason: 'the server is shutting down' })));
+  }
+}

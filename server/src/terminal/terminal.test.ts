@@ -1,0 +1,113 @@
+// Unit tests of the bridge's bookkeeping; the end-to-end proofs with Docker are in test/api/.
+import { Duplex } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { TerminalStream } from '../sandbox/types.js';
+import { TerminalHub, type TerminalClient } from './bridge.js';
+import { FlowWindow } from './flow.js';
+import { Scrollback } from './scrollback.js';
+
+describe('Scrollback', () => {
+  it('keeps the last bytes with absolute offsets', () => {
+    const s = new Scrollback(10);
+    s.append(Buffer.from('hello '));
+    s.append(Buffer.from('world!!'));
+    expect(s.end).toBe(13);
+    expect(s.start).toBe(3);
+    expect(s.since(null)).toEqual({ offset: 3, data: Buffer.from('lo world!!') });
+    expect(s.since(8).data.toString()).toBe('rld!!');
+    expect(s.since(0).offset).toBe(3); // fell out of the ring: replay what is held
+    expect(s.since(99).offset).toBe(3);
+    expect(s.since(13).data.length).toBe(0);
+  });
+});
+
+describe('FlowWindow', () => {
+  it('pauses above the high-water mark and resumes below the low one', () => {
+    const f = new FlowWindow({ highWater: 100, lowWater: 20 }, 0);
+    expect(f.shouldPause(100)).toBe(false);
+    expect(f.shouldPause(101)).toBe(true);
+    expect(f.ack(50, 101)).toBe(false);
+    expect(f.ack(10, 101)).toBe(false); // stale acks are ignored
+    expect(f.ackedOffset).toBe(50);
+    expect(f.ack(90, 101)).toBe(true);
+    expect(f.ack(1000, 101)).toBe(false);
+    expect(f.ackedOffset).toBe(101);
+  });
+});
+
+function fakeShell() {
+  const input: Buffer[] = [];
+  let closed = false;
+  const duplex = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      input.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  const ts: TerminalStream = { stream: duplex, resize: async () => {}, close: async () => void (closed = true) };
+  return { ts, out: { write: (d: string | Buffer) => duplex.push(typeof d === 'string' ? Buffer.from(d) : d) }, input, isClosed: () => closed };
+}
+
+function recorder() {
+  const data: Buffer[] = [];
+  const control: Array<Record<string, unknown>> = [];
+  const closes: Array<[number, string]> = [];
+  const client: TerminalClient = { sendData: (d) => data.push(d), sendControl: (m) => control.push(m), close: (c, r) => closes.push([c, r]) };
+  return { client, data, control, closes, text: () => Buffer.concat(data).toString() };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 10));
+
+describe('TerminalHub', () => {
+  it('kills the shell when a terminal is closed on its own', async () => {
+    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 20, maxFrameBytes: 32, maxTerminalsPerSession: 2 });
+    const sh = fakeShell();
+    await hub.open('s', 'host', 'main', async () => sh.ts);
+    // nobody attaches: the grace period ends and the shell is killed
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sh.isClosed()).toBe(true);
+    expect(hub.size).toBe(0);
+  });
+
+  it('re-attaches to the same shell, replays from an offset, pauses without acks', async () => {
+    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 60_000, maxFrameBytes: 32, maxTerminalsPerSession: 2 });
+    const sh = fakeShell();
+    const { terminal, fresh } = await hub.open('s', 'host', 'main', async () => sh.ts);
+    expect(fresh).toBe(true);
+    const a = recorder();
+    terminal.attach(a.client, null, true);
+    expect(a.control[0]).toEqual({ type: 'ready', offset: 0, shell: 'new' });
+    sh.out.write('abc');
+    await tick();
+    expect(a.text()).toBe('abc');
+    terminal.detach(a.client);
+    sh.out.write('def');
+    await tick();
+    const again = await hub.open('s', 'host', 'main', async () => {
+      throw new Error('must not spawn a second shell');
+    });
+    expect(again.fresh).toBe(false);
+    const b = recorder();
+    again.terminal.attach(b.client, 3, false);
+    expect(b.control[0]).toEqual({ type: 'ready', offset: 3, shell: 'resumed' });
+    expect(b.text()).toBe('def');
+    // no acks: past 64 unacknowledged bytes the shell is paused
+    sh.out.write(Buffer.alloc(100, 120));
+    await tick();
+    expect(again.terminal.paused).toBe(true);
+    again.terminal.ack(106);
+    expect(again.terminal.paused).toBe(false);
+    // a third terminal in the session is refused
+    await hub.open('s', 'host', 'second', async () => fakeShell().ts);
+    await expect(hub.open('s', 'host', 'third', async () => fakeShell().ts)).rejects.toThrow(/already has 2 terminals/);
+    // a newer client replaces the older one
+    const c = recorder();
+    again.terminal.attach(c.client, null, false);
+    expect(b.closes[0]?.[0]).toBe(4409);
+    await hub.closeSession('s');
+    expect(sh.ts.stream.destroyed).toBe(true); // the sandbox goes away: the shell need not be killed first
+    expect(c.closes[0]?.[0]).toBe(1001);
+    expect(hub.size).toBe(0);
+  });
+});
