@@ -1,5 +1,6 @@
 // The platform server as a fastify instance: build(opts) wires store, catalog, sessions, terminals
 // and routes; `labctl serve` listens on it, tests build it on a temp data dir.
+import { createHash } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Provider, ProviderName } from '../sandbox/types.js';
 import { getProvider } from '../sandbox/providers.js';
 import { Catalog, type ProviderSource } from '../sessions/catalog.js';
+import { WarmPool, type PoolOptions } from '../sessions/pool.js';
 import { engineProbe } from '../sessions/host.js';
 import { Reaper } from '../sessions/reaper.js';
 import { reconcile } from '../sessions/reconcile.js';
@@ -37,13 +39,15 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   trustProxy?: boolean;
   providers?: ProviderSource;
+  /** warm pool of ready sandboxes (default: none) */
+  pool?: PoolOptions;
 }
 
 export { DEFAULTS } from './defaults.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    platform: { service: SessionService; hub: TerminalHub; catalog: Catalog; store: SessionStore; reaper: Reaper };
+    platform: { service: SessionService; hub: TerminalHub; catalog: Catalog; store: SessionStore; reaper: Reaper; pool: WarmPool };
   }
 }
 
@@ -75,8 +79,11 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
   const providers: ProviderSource =
     opts.providers ??
     ((name) => {
-      if (name !== 'docker' || !opts.allowNoUserns) return getProvider(name);
-      if (!cache.has(name)) cache.set(name, getProvider(name, { docker: { allowNoUserns: true, warn: (m) => app.log.warn(m) } }));
+      if (name !== 'docker') return getProvider(name);
+      // Each server owns the sandboxes of its own data dir: reconcile must never touch those of
+      // another server, a replay or a test running on the same engine.
+      const scope = process.env.LABCTL_SCOPE ?? `server-${createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 10)}`;
+      if (!cache.has(name)) cache.set(name, getProvider(name, { docker: { scope, allowNoUserns: opts.allowNoUserns ?? false, warn: (m) => app.log.warn(m) } }));
       return cache.get(name)!;
     });
   const store = new SessionStore(join(resolve(opts.dataDir), 'labctl.sqlite'));
@@ -109,7 +116,9 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
   const hub = new TerminalHub({ ...DEFAULT_BRIDGE, ...opts.terminal });
   service.onEnd = (id) => hub.closeSession(id);
   const reaper = new Reaper(service, PROVIDERS, opts.reaperIntervalMs);
-  app.decorate('platform', { service, hub, catalog, store, reaper });
+  const pool = new WarmPool(store, catalog, providers, opts.pool ?? { size: 0 }, app.log.child({ component: 'pool' }));
+  service.pool = pool;
+  app.decorate('platform', { service, hub, catalog, store, reaper, pool });
 
   if (!(await probe()).userns && opts.allowNoUserns) {
     app.log.warn('DANGER: the Docker engine has no user namespace and --allow-no-userns is set: every learner is root on this host. Only for a single trusted user.');
@@ -167,10 +176,12 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onReady', async () => {
     await reconcile(service, PROVIDERS, { startup: true });
+    pool.start();
     reaper.start();
   });
   app.addHook('onClose', async () => {
     await reaper.stop();
+    await pool.drain();
     await hub.closeAll();
     store.close();
   });

@@ -1,0 +1,187 @@
+// Replay with real Docker sandboxes: the catalog's netns labs go green with every check failing
+// before its solve; broken labs fail with the step and check named; unmet requirements skip;
+// nothing is left behind, even when a solve fails.
+import { execFileSync, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLabs } from '../server/src/labs/loader.js';
+import type { LoadedLab } from '../server/src/labs/schema.js';
+import { activeSessions, destroyActive } from '../server/src/runner/cleanup.js';
+import { replayMany } from '../server/src/runner/replay.js';
+import { toJUnit } from '../server/src/runner/report-junit.js';
+import type { LabRun, ReplayEvent, ReplaySummary } from '../server/src/runner/types.js';
+import { getProvider } from '../server/src/sandbox/providers.js';
+import type { Provider, ProviderName } from '../server/src/sandbox/types.js';
+
+const FIXTURES = 'test/fixtures/replay';
+
+async function load(...paths: string[]): Promise<LoadedLab[]> {
+  const { labs, problems } = await loadLabs(paths);
+  const errors = problems.filter((p) => p.severity === 'error');
+  expect(errors).toEqual([]);
+  return labs;
+}
+
+/** Docker objects still labelled with the session (independent of the provider's own leftovers()). */
+function dockerObjects(sessionId: string): string[] {
+  const filter = `label=labctl.session=${sessionId}`;
+  const ls = (...args: string[]) => execFileSync('docker', [...args, '-q', '--filter', filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return [...ls('ps', '-a'), ...ls('network', 'ls'), ...ls('volume', 'ls')];
+}
+
+let docker: Provider;
+const providerByName = async (name: ProviderName): Promise<Provider> => (name === 'docker' ? docker : getProvider(name));
+const byId = (s: ReplaySummary, id: string): LabRun => {
+  const r = s.labs.find((l) => l.id === id);
+  if (!r) throw new Error(`no result for ${id}`);
+  return r;
+};
+
+beforeAll(async () => {
+  docker = await getProvider('docker');
+});
+
+afterAll(async () => {
+  // a failed assertion must not leak sandboxes
+  if (activeSessions().length) await destroyActive();
+});
+
+describe('replay of the netns labs', () => {
+  let summary: ReplaySummary;
+  const events: ReplayEvent[] = [];
+
+  beforeAll(async () => {
+    const labs = await load('labs/linux/netns-veth', 'labs/linux/netns-bridge');
+    summary = await replayMany(labs, { provider: providerByName, jobs: 2, onEvent: (e) => events.push(e), handleSignals: false });
+  }, 300_000);
+
+  it('both labs pass', () => {
+    for (const lab of summary.labs) expect({ id: lab.id, status: lab.status, reason: lab.reason }).toEqual({ id: lab.id, status: 'passed', reason: undefined });
+    expect(summary).toMatchObject({ passed: 2, failed: 0, skipped: 0 });
+  });
+
+  it('every check failed before its solve and passed after it', () => {
+    for (const lab of summary.labs) {
+      expect(lab.steps.length).toBeGreaterThan(2);
+      for (const step of lab.steps) {
+        for (const c of step.checks) {
+          expect({ check: `${lab.id}/${step.id}/${c.id}`, before: c.before?.pass, after: c.after?.pass, status: c.status }).toEqual({
+            check: `${lab.id}/${step.id}/${c.id}`,
+            before: false,
+            after: true,
+            status: 'passed',
+          });
+        }
+      }
+    }
+  });
+
+  it('the JUnit report has a testcase per check showing before=FAIL and after=PASS', () => {
+    const xml = toJUnit(summary);
+    const checks = summary.labs.flatMap((l) => l.steps.flatMap((s) => s.checks.map((c) => ({ lab: l.id, name: `${s.id}/${c.id}` }))));
+    expect(checks.length).toBe(23);
+    for (const { lab, name } of checks) {
+      const m = new RegExp(`<testcase classname="${lab}" name="${name}" time="[\\d.]+"><system-out>([^<]*)</system-out></testcase>`).exec(xml);
+      expect(m, `${lab} ${name}`).not.toBeNull();
+      expect(m![1]).toMatch(/^before solve: FAIL \(.+\)\nafter solve: PASS \(.+\)/);
+    }
+    expect(xml).toContain('<testcase classname="netns-bridge" name="forward-policy/red-to-blue"');
+    expect(xml).toMatch(/forward-policy\/forward-accept" time="[\d.]+"><system-out>before solve: FAIL \(the policy of filter\/FORWARD is DROP, not ACCEPT\)/);
+    expect(xml).toMatch(/<testsuites name="labctl replay" tests="25" failures="0" errors="0" skipped="0"/);
+  });
+
+  it('reported progress and left nothing behind', () => {
+    expect(events.filter((e) => e.type === 'lab-end')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'check')).toHaveLength(46);
+    for (const lab of summary.labs) {
+      expect(lab.leftovers).toEqual([]);
+      expect(dockerObjects(lab.sessionId!)).toEqual([]);
+    }
+  });
+});
+
+describe('replay of broken, unrunnable and multi-host labs', () => {
+  let summary: ReplaySummary;
+
+  beforeAll(async () => {
+    const labs = await load(FIXTURES);
+    expect(labs.map((l) => l.lab.id).sort()).toEqual(['early-pass', 'kind-only', 'needs-kernel', 'solve-fails', 'two-hosts']);
+    summary = await replayMany(labs, { provider: providerByName, jobs: 2, handleSignals: false });
+  }, 300_000);
+
+  it('a check that passes before its solve fails the lab, naming the step and the check', () => {
+    const r = byId(summary, 'early-pass');
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/^step connect, check loopback: passed before the solve — it proves nothing \(host: lo type device state UP/);
+    const loopback = r.steps[0]!.checks.find((c) => c.id === 'loopback')!;
+    expect(loopback).toMatchObject({ status: 'failed', before: { pass: true }, after: { pass: true } });
+    expect(r.steps[0]!.checks.find((c) => c.id === 'red-exists')).toMatchObject({ status: 'passed', before: { pass: false }, after: { pass: true } });
+    const xml = toJUnit(summary);
+    expect(xml).toMatch(/<testcase classname="early-pass" name="connect\/loopback" time="[\d.]+"><failure message="step connect, check loopback: passed before the solve — it proves nothing/);
+  });
+
+  it('labs whose requirements are unmet are skipped with the reason', () => {
+    expect(byId(summary, 'needs-kernel')).toMatchObject({ status: 'skipped', steps: [] });
+    expect(byId(summary, 'needs-kernel').reason).toMatch(/^requires kernel:nonexistent: .+/);
+    expect(byId(summary, 'kind-only').status).toBe('skipped');
+    expect(byId(summary, 'kind-only').reason).toMatch(/kind/);
+    expect(summary.skipped).toBe(2);
+    const xml = toJUnit(summary);
+    expect(xml).toMatch(/<testcase classname="needs-kernel" name="replay" time="0.000"><skipped message="requires kernel:nonexistent: [^"]+"\/><\/testcase>/);
+  });
+
+  it('a failing solve fails the lab and the sandbox is still torn down', () => {
+    const r = byId(summary, 'solve-fails');
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/^step broken: solve failed: `ip link add veth-a type veth peer name veth-b … \(\+1 lines\)` on host: exit \d+: Error: argument "no-such-bridge" is wrong: Device does not exist$/);
+    expect(r.steps[0]!.checks[0]).toMatchObject({ status: 'not-run', before: { pass: false } });
+    expect(r.leftovers).toEqual([]);
+    expect(r.sessionId).toMatch(/^replay-[0-9a-f]+$/);
+    expect(dockerObjects(r.sessionId!)).toEqual([]);
+  });
+
+  it('a two-host, two-network lab replays green with no code change', () => {
+    const r = byId(summary, 'two-hosts');
+    expect({ status: r.status, reason: r.reason }).toEqual({ status: 'passed', reason: undefined });
+    const [route, firewall] = r.steps;
+    expect(route!.checks.map((c) => [c.id, c.before?.pass, c.after?.pass])).toEqual([
+      ['server-back-address', true, true],
+      ['client-route', false, true],
+      ['ping-back', false, true],
+    ]);
+    expect(firewall!.checks.map((c) => [c.id, c.before?.pass, c.after?.pass])).toEqual([
+      ['drop-rule', false, true],
+      ['no-reply', false, true],
+      ['counted', false, true],
+    ]);
+    expect(dockerObjects(r.sessionId!)).toEqual([]);
+  });
+
+  it('counts', () => {
+    expect(summary).toMatchObject({ passed: 1, failed: 2, skipped: 2 });
+  });
+});
+
+describe('labctl replay on SIGINT', () => {
+  it('removes the sandbox it is replaying in before it exits', async () => {
+    const child = spawn(process.execPath, ['bin/labctl.mjs', 'replay', 'labs/linux/netns-veth', '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let session: string | undefined;
+    try {
+      // interrupt once the sandbox exists and a step is under way
+      for (let i = 0; i < 240 && !/before solve/.test(out); i++) await new Promise((r) => setTimeout(r, 250));
+      session = /sandbox (replay-[0-9a-f]+) ready/.exec(out)?.[1];
+      expect(session, out).toBeDefined();
+      expect(dockerObjects(session!).length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(out).toContain(`removed sandbox ${session}`);
+      expect(dockerObjects(session!)).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      if (session) await docker.destroy({ provider: 'docker', sessionId: session, labId: 'netns-veth' });
+    }
+  }, 120_000);
+});
