@@ -1,0 +1,135 @@
+// Typed client for the platform's HTTP API (docs/dev/API.md).
+import type { Locale, Text } from './i18n.js';
+
+export interface LabSummary {
+  id: string;
+  track: string;
+  title: Text;
+  description?: Text;
+  level: string;
+  minutes: number;
+  requires: string[];
+  hosts: string[];
+  provider?: string;
+  available: boolean;
+  unavailableReason?: string;
+}
+
+export interface StepInfo {
+  id: string;
+  title: Text;
+  text: Text;
+  hint?: Text;
+  checks: Array<{ id: string; title?: Text }>;
+}
+
+export interface LabDetail extends LabSummary {
+  steps: StepInfo[];
+}
+
+export interface Progress {
+  currentStep: string | null;
+  completed: string[];
+}
+
+export interface CreatedSession {
+  id: string;
+  token: string;
+  lab: string;
+  hosts: string[];
+  expiresAt: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  lab: string;
+  hosts: string[];
+  status: 'starting' | 'ready' | 'failed' | 'ended';
+  expiresAt: string;
+  idleExpiresAt?: string;
+  progress: Progress;
+  history: Array<{ step: string; at: string; pass: boolean }>;
+}
+
+export interface CheckResultItem {
+  id: string;
+  kind: string;
+  title: Text;
+  pass: boolean;
+  expected: string;
+  actual: string;
+  message: string;
+  hint?: Text;
+  durationMs: number;
+}
+
+export interface CheckResponse {
+  step: string;
+  pass: boolean;
+  results: CheckResultItem[];
+  progress: Progress;
+}
+
+export interface SolveResponse {
+  step: string;
+  ok: boolean;
+  output: string;
+  progress: Progress;
+}
+
+export interface Health {
+  ok: boolean;
+  docker: boolean;
+  userns: boolean;
+  sessions: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  } catch (err) {
+    throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* a proxy's HTML error page: reported below with the status */
+  }
+  if (!res.ok) {
+    const e = (data ?? {}) as { error?: string; message?: string };
+    throw new ApiError(res.status, e.error ?? 'http', e.message ?? `${res.status} ${res.statusText}`);
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  labs: () => request<LabSummary[]>('GET', '/api/labs'),
+  lab: (id: string) => request<LabDetail>('GET', `/api/labs/${enc(id)}`),
+  health: () => request<Health>('GET', '/api/health'),
+  createSession: (lab: string, locale: Locale) => request<CreatedSession>('POST', '/api/sessions', { body: { lab, locale } }),
+  session: (id: string, token: string) => request<SessionInfo>('GET', `/api/sessions/${enc(id)}`, { token }),
+  deleteSession: (id: string, token: string) => request<void>('DELETE', `/api/sessions/${enc(id)}`, { token }),
+  check: (id: string, token: string, step: string, locale: Locale) =>
+    request<CheckResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/check`, { token, body: { locale } }),
+  solve: (id: string, token: string, step: string, locale: Locale) =>
+    request<SolveResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/solve`, { token, body: { locale } }),
+};

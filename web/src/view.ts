@@ -1,0 +1,3 @@
+export interface View {
+  dispose(): void;
+}
