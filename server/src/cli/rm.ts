@@ -1,0 +1,31 @@
+// `labctl rm <session…>`: remove a sandbox left up by `replay --keep` (or a crashed `labctl dev`).
+import type { Command } from 'commander';
+import { getProvider, PROVIDER_NAMES } from '../sandbox/providers.js';
+import type { ProviderName } from '../sandbox/types.js';
+import { UserError } from '../util/errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('rm')
+    .description('remove sandboxes by session id (as printed by `labctl replay --keep`): containers, networks, volumes')
+    .argument('<sessions...>', 'session ids, e.g. replay-3f2a9c01de')
+    .option('--provider <name>', `the provider that created them (${PROVIDER_NAMES.join(', ')})`, 'docker')
+    .action(async (sessions: string[], opts: { provider: string }) => {
+      if (!(PROVIDER_NAMES as string[]).includes(opts.provider)) throw new UserError(`unknown provider '${opts.provider}' (${PROVIDER_NAMES.join(', ')})`);
+      const provider = await getProvider(opts.provider as ProviderName);
+      let missing = 0;
+      for (const sessionId of sessions) {
+        const before = await provider.leftovers(sessionId);
+        if (!before.length) {
+          process.stderr.write(`labctl: no sandbox with session id ${sessionId}\n`);
+          missing++;
+          continue;
+        }
+        await provider.destroy({ provider: provider.name, sessionId, labId: '' });
+        const after = await provider.leftovers(sessionId);
+        if (after.length) throw new UserError(`could not remove everything of ${sessionId}: ${after.join(', ')} remain`, 1);
+        process.stdout.write(`removed ${sessionId} (${before.length} object${before.length === 1 ? '' : 's'})\n`);
+      }
+      if (missing) process.exitCode = 1;
+    });
+}
