@@ -1,0 +1,153 @@
+// The `linux` and `docker` tracks replayed for real (DESIGN §3): every lab passes, every check
+// fails before its solve and passes after it, nothing is left on the engine, and only the labs that
+// run Docker inside get the dind variant — a plain lab's host has Docker's default capabilities
+// plus NET_ADMIN and SYS_ADMIN, nothing more, and keeps its seccomp filter.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLabs } from '../../server/src/labs/loader.js';
+import type { LoadedLab } from '../../server/src/labs/schema.js';
+import { activeSessions, destroyActive } from '../../server/src/runner/cleanup.js';
+import { replayMany } from '../../server/src/runner/replay.js';
+import type { ReplayEvent, ReplaySummary } from '../../server/src/runner/types.js';
+import { getProvider } from '../../server/src/sandbox/providers.js';
+import type { Provider, ProviderName } from '../../server/src/sandbox/types.js';
+
+const LABS = [
+  'linux-routing',
+  'netns-veth',
+  'netns-bridge',
+  'netns-nat',
+  'dns-basics',
+  'docker-network-modes',
+  'docker-port-mapping',
+  'pod-pause-container',
+];
+
+// Linux capability numbers (linux/capability.h)
+const CAP = {
+  CHOWN: 0, DAC_OVERRIDE: 1, FOWNER: 3, FSETID: 4, KILL: 5, SETGID: 6, SETUID: 7, SETPCAP: 8,
+  NET_BIND_SERVICE: 10, NET_ADMIN: 12, NET_RAW: 13, SYS_CHROOT: 18, SYS_ADMIN: 21, MKNOD: 27,
+  AUDIT_WRITE: 29, SETFCAP: 31,
+} as const;
+/** Docker's default capability set (moby oci/caps/defaults.go) */
+const DOCKER_DEFAULT = [
+  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP',
+  'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+] as const;
+const mask = (names: readonly (keyof typeof CAP)[]) => names.reduce((m, n) => m | (1n << BigInt(CAP[n])), 0n);
+const EXPECTED_CAPS = mask([...DOCKER_DEFAULT, 'NET_ADMIN', 'SYS_ADMIN']);
+
+function dockerObjects(sessionId: string): string[] {
+  const filter = `label=labctl.session=${sessionId}`;
+  const ls = (...args: string[]) => execFileSync('docker', [...args, '-q', '--filter', filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return [...ls('ps', '-a'), ...ls('network', 'ls'), ...ls('volume', 'ls')];
+}
+
+interface HostSecurity {
+  capEff: bigint;
+  seccomp: string;
+  privileged: string;
+}
+
+/** CapEff and Seccomp of a command exec'd in the host (what a learner's shell gets), and Privileged. */
+function hostSecurity(sessionId: string, host: string): HostSecurity {
+  const name = `labctl-${sessionId}-${host}`;
+  const status = execFileSync('docker', ['exec', name, 'cat', '/proc/self/status'], { encoding: 'utf8' });
+  const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1];
+  const seccomp = /^Seccomp:\s*(\d+)/m.exec(status)?.[1];
+  if (!capEff || !seccomp) throw new Error(`no CapEff/Seccomp in /proc/self/status of ${name}`);
+  const privileged = execFileSync('docker', ['inspect', '-f', '{{.HostConfig.Privileged}}', name], { encoding: 'utf8' }).trim();
+  return { capEff: BigInt(`0x${capEff}`), seccomp, privileged };
+}
+
+let docker: Provider;
+let labs: LoadedLab[];
+let summary: ReplaySummary;
+const security = new Map<string, Promise<HostSecurity>>();
+const sessions: string[] = [];
+
+beforeAll(async () => {
+  docker = await getProvider('docker');
+  const loaded = await loadLabs(['labs/linux', 'labs/docker']);
+  expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
+  labs = loaded.labs;
+  const onEvent = (e: ReplayEvent) => {
+    if (e.type !== 'sandbox-ready') return;
+    sessions.push(e.sessionId);
+    // read the first host's security while the sandbox is up (the replay keeps it for many seconds)
+    const lab = labs.find((l) => l.lab.id === e.lab)!.lab;
+    const host = lab.environment.hosts[0]!;
+    security.set(e.lab, new Promise((resolve, reject) => setImmediate(() => {
+      try {
+        resolve(hostSecurity(e.sessionId, host.name));
+      } catch (err) {
+        reject(err);
+      }
+    })));
+  };
+  summary = await replayMany(labs, { provider: async (name: ProviderName) => (name === 'docker' ? docker : getProvider(name)), jobs: 2, onEvent });
+}, 900_000);
+
+afterAll(async () => {
+  if (activeSessions().length) await destroyActive();
+});
+
+describe('replay of labs/linux and labs/docker', () => {
+  it('finds the eight labs of the two tracks', () => {
+    expect(labs.map((l) => l.lab.id).sort()).toEqual([...LABS].sort());
+  });
+
+  it('passes every lab, skipping none', () => {
+    const failed = summary.labs.filter((l) => l.status !== 'passed').map((l) => `${l.id}: ${l.status} ${l.reason ?? l.failures.join('; ')}`);
+    expect(failed).toEqual([]);
+    expect(summary.passed).toBe(LABS.length);
+    expect(summary.skipped).toBe(0);
+  });
+
+  it('saw every check fail before its solve and pass after it', () => {
+    const wrong: string[] = [];
+    let checks = 0;
+    for (const lab of summary.labs) {
+      expect(lab.steps.length).toBeGreaterThan(0);
+      for (const step of lab.steps) {
+        expect(step.checks.length, `${lab.id}/${step.id} has checks`).toBeGreaterThan(0);
+        for (const c of step.checks) {
+          checks++;
+          const where = `${lab.id}/${step.id}/${c.id}`;
+          if (c.status !== 'passed') wrong.push(`${where}: ${c.status} ${c.reason ?? ''}`);
+          if (!c.passesBeforeSolve && c.before?.pass !== false) wrong.push(`${where}: did not fail before the solve`);
+          if (c.after?.pass !== true) wrong.push(`${where}: did not pass after the solve`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(checks).toBeGreaterThan(40);
+  });
+
+  it('leaves nothing behind', async () => {
+    expect(sessions.length).toBe(LABS.length);
+    for (const lab of summary.labs) expect(lab.leftovers, lab.id).toEqual([]);
+    for (const id of sessions) {
+      expect(await docker.leftovers(id), id).toEqual([]);
+      expect(dockerObjects(id), id).toEqual([]);
+    }
+  });
+
+  it('gives a lab without Docker inside only the default capabilities plus NET_ADMIN and SYS_ADMIN', async () => {
+    for (const id of ['linux-routing', 'netns-nat', 'dns-basics']) {
+      const sec = await security.get(id)!;
+      expect(sec.capEff.toString(16), id).toBe(EXPECTED_CAPS.toString(16));
+      expect(sec.seccomp, `${id} keeps its seccomp filter`).toBe('2');
+      expect(sec.privileged, id).toBe('false');
+    }
+  });
+
+  it('gives a Docker lab no more capabilities either, only an unconfined seccomp profile', async () => {
+    for (const id of ['docker-network-modes', 'docker-port-mapping', 'pod-pause-container']) {
+      const sec = await security.get(id)!;
+      expect(sec.capEff.toString(16), id).toBe(EXPECTED_CAPS.toString(16));
+      expect(sec.seccomp, id).toBe('0');
+      expect(sec.privileged, id).toBe('false');
+    }
+  });
+});
