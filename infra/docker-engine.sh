@@ -7,6 +7,17 @@ log() { printf '[docker-engine] %s\n' "$*" >&2; }
 
 engine_has_userns() { docker info --format '{{json .SecurityOptions}}' 2>/dev/null | grep -q 'name=userns'; }
 
+# All sandboxes run as one remapped host user, and runc gives every container a session keyring:
+# the per-user kernel key quota (200 keys by default) would cap a machine at ~100 sandboxes.
+raise_key_quota() {
+  local keys bytes
+  keys=$(cat /proc/sys/kernel/keys/maxkeys 2>/dev/null || echo 0)
+  bytes=$(cat /proc/sys/kernel/keys/maxbytes 2>/dev/null || echo 0)
+  [ "$keys" -ge 5000 ] || echo 5000 > /proc/sys/kernel/keys/maxkeys 2>/dev/null || log "could not raise kernel.keys.maxkeys (now $keys)"
+  [ "$bytes" -ge 500000 ] || echo 500000 > /proc/sys/kernel/keys/maxbytes 2>/dev/null || log "could not raise kernel.keys.maxbytes (now $bytes)"
+}
+raise_key_quota
+
 if engine_has_userns; then
   log "engine with userns-remap is running"
   exit 0

@@ -15,6 +15,8 @@ log "typecheck"
 if npx tsc -p tsconfig.json --noEmit; then passed=$((passed+1)); else failed=$((failed+1)); fi
 
 log "vitest"
+# Servers started by suites keep no warm pool unless a test asks for one (--pool): less load.
+export LABCTL_POOL=0
 mkdir -p test-results
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
 vitest_rc=$?

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as bench } from './bench.js';
 import { register as dev } from './dev.js';
 import { register as docs } from './docs.js';
 import { register as images } from './images.js';
@@ -11,4 +12,4 @@ import { register as serve } from './serve.js';
 import { register as validate } from './validate.js';
 
 /** Every subcommand module; each adds itself to the program. Keep sorted by name. */
-export const commands: Array<(program: Command) => void> = [dev, docs, images, ls, newLab, replay, rm, schema, serve, validate];
+export const commands: Array<(program: Command) => void> = [bench, dev, docs, images, ls, newLab, replay, rm, schema, serve, validate];

@@ -43,12 +43,20 @@ export function register(program: Command): void {
     .option('--rate <n>', 'session creations per client per minute, 0 = unlimited (env LABCTL_RATE)', int('--rate', 0, 100_000), Number(env('RATE') ?? DEFAULTS.createPerMinute))
     .addOption(new Option('--reap-interval <duration>', 'how often expired and idle sessions are ended').argParser(duration).default(DEFAULTS.reaperIntervalMs, '15s'))
     .addOption(new Option('--terminal-grace <duration>', 'how long a shell outlives its closed browser socket').argParser(duration).default(5 * 60_000, '5m'))
+    .option('--pool <n>', 'warm pool: ready sandboxes kept per pooled lab, 0 = none (env LABCTL_POOL)', int('--pool', 0, 50), Number(env('POOL') ?? 1))
+    .option(
+      '--pool-labs <ids>',
+      'comma-separated lab ids to pool (env LABCTL_POOL_LABS); default: every cheap lab (one docker host, no Docker inside)',
+      (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean),
+      env('POOL_LABS')?.split(',').map((x) => x.trim()).filter(Boolean),
+    )
     .option('--allow-no-userns', 'allow sandboxes on an engine without userns-remap (learners are root on the host: single trusted user only)', env('ALLOW_NO_USERNS') === '1')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)', false)
     .option('--log-level <level>', 'pino log level: fatal, error, warn, info, debug', env('LOG_LEVEL') ?? 'info')
     .action(async (o: {
       port: number; host: string; data: string; labs: string[]; web: string; maxSessions: number; ttl: number; idleTimeout: number;
       rate: number; reapInterval: number; terminalGrace: number; allowNoUserns: boolean; trustProxy: boolean; logLevel: string;
+      pool: number; poolLabs?: string[];
     }) => {
       // loaded here so that other subcommands do not pay for (or depend on) the server's modules
       const { build } = await import('../http/app.js');
@@ -64,13 +72,14 @@ export function register(program: Command): void {
         allowNoUserns: o.allowNoUserns,
         reaperIntervalMs: o.reapInterval,
         terminal: { graceMs: o.terminalGrace },
+        pool: { size: o.pool, ...(o.poolLabs ? { labs: o.poolLabs } : {}) },
         trustProxy: o.trustProxy,
         logger: { level: o.logLevel },
       }).catch((err: unknown) => {
         throw new UserError(`cannot start the server: ${err instanceof Error ? err.message : String(err)}`);
       });
       const stop = async (signal: string) => {
-        app.log.info({ signal }, 'shutting down (sessions and sandboxes are kept for the next start)');
+        app.log.info({ signal }, 'shutting down (sessions and their sandboxes are kept for the next start; the warm pool is drained)');
         await app.close();
         process.exit(0);
       };

@@ -32,6 +32,7 @@ export async function reconcile(service: SessionService, providerNames: Provider
     for (const ref of refs) {
       seen.add(ref.sessionId);
       const row = store.get(ref.sessionId);
+      if (!row && service.pool && (await service.pool.claimOrphan(ref, opts.startup))) continue;
       // a session still being created belongs to this process unless we just started
       if (row?.status === 'starting' && !opts.startup) continue;
       if (row?.status === 'ready' && service.isAdopted(row.id)) continue;

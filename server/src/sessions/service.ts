@@ -9,6 +9,7 @@ import { runActions, type ActionsResult } from '../runner/actions.js';
 import type { Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
 import type { Catalog, CatalogEntry, ProviderSource } from './catalog.js';
 import { RateLimiter } from './limits.js';
+import type { WarmPool } from './pool.js';
 import type { SessionRow, SessionStore } from './store.js';
 import { hashToken, newSessionId, newToken, tokenMatches } from './tokens.js';
 
@@ -81,6 +82,8 @@ export class SessionService {
   private readonly limiter: RateLimiter;
   /** called when a session ends, before its sandbox is destroyed (closes its terminals) */
   onEnd: (sessionId: string) => Promise<void> = async () => {};
+  /** ready sandboxes to hand out before creating one (set by the app) */
+  pool: WarmPool | undefined;
 
   constructor(
     readonly store: SessionStore,
@@ -140,6 +143,17 @@ export class SessionService {
       endedAt: null,
       endReason: null,
     };
+    const pooled = this.pool?.take(labId);
+    if (pooled) {
+      // the session takes the pooled sandbox's id (its Docker objects are labelled with it)
+      const claimed: SessionRow = { ...row, id: pooled.id, status: 'ready', hosts: [...pooled.sandbox.hosts] };
+      if (this.store.claimPooled(pooled.id, claimed, entry.lab.steps[0]?.id, now)) {
+        this.live.set(claimed.id, { sandbox: pooled.sandbox, entry, queue: Promise.resolve() });
+        this.log.info({ session: claimed.id, lab: labId, pooled: true }, 'session ready');
+        return { row: claimed, token };
+      }
+      await this.pool!.discard(pooled);
+    }
     this.store.insert(row);
     const log = this.log.child({ session: row.id, lab: labId });
     const provider = await this.providers(entry.lab.environment.provider);

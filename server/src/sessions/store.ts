@@ -29,6 +29,17 @@ export interface StepProgressRow {
   completedAt: number | null;
 }
 
+export interface PoolRow {
+  id: string;
+  labId: string;
+  /** hash of the lab definition and files the sandbox was prepared from */
+  labHash: string;
+  provider: string;
+  /** warming: being created by this process; ready: prepared, waiting for a learner */
+  state: 'warming' | 'ready';
+  createdAt: number;
+}
+
 export interface HistoryRow {
   stepId: string;
   action: 'check' | 'solve';
@@ -71,6 +82,15 @@ const MIGRATIONS: string[] = [
      detail TEXT NOT NULL
    );
    CREATE INDEX history_session ON history(session_id, id);`,
+  // warm pool: sandboxes prepared ahead of any session (their id becomes the session id at claim)
+  `CREATE TABLE pool (
+     id TEXT PRIMARY KEY,
+     lab_id TEXT NOT NULL,
+     lab_hash TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     state TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
 ];
 
 interface RawSession {
@@ -219,6 +239,45 @@ export class SessionStore {
   /** ended/failed sessions older than `before` are deleted with their progress (retention) */
   purgeEndedBefore(before: number): number {
     return this.db.prepare(`DELETE FROM sessions WHERE status IN ('ended', 'failed') AND ended_at < ?`).run(before).changes;
+  }
+
+  poolInsert(p: PoolRow): void {
+    this.db
+      .prepare('INSERT INTO pool (id, lab_id, lab_hash, provider, state, created_at) VALUES (@id, @labId, @labHash, @provider, @state, @createdAt)')
+      .run(p);
+  }
+
+  poolSetState(id: string, state: PoolRow['state']): void {
+    this.db.prepare('UPDATE pool SET state = ? WHERE id = ?').run(state, id);
+  }
+
+  poolGet(id: string): PoolRow | undefined {
+    const r = this.db.prepare('SELECT * FROM pool WHERE id = ?').get(id) as
+      | { id: string; lab_id: string; lab_hash: string; provider: string; state: PoolRow['state']; created_at: number }
+      | undefined;
+    return r && { id: r.id, labId: r.lab_id, labHash: r.lab_hash, provider: r.provider, state: r.state, createdAt: r.created_at };
+  }
+
+  poolAll(): PoolRow[] {
+    return (this.db.prepare('SELECT id FROM pool ORDER BY created_at').all() as Array<{ id: string }>).map((r) => this.poolGet(r.id)!);
+  }
+
+  poolDelete(id: string): void {
+    this.db.prepare('DELETE FROM pool WHERE id = ?').run(id);
+  }
+
+  /**
+   * Hands a pooled sandbox to a new session in one transaction: the pool row goes, the session row
+   * (whose id is the pooled sandbox's id) comes with its first step's setup recorded as done.
+   * False when the pool row was already gone.
+   */
+  claimPooled(poolId: string, s: Omit<SessionRow, 'endedAt' | 'endReason'>, firstStep: string | undefined, at = Date.now()): boolean {
+    return this.db.transaction(() => {
+      if (this.db.prepare(`DELETE FROM pool WHERE id = ? AND state = 'ready'`).run(poolId).changes !== 1) return false;
+      this.insert(s);
+      if (firstStep) this.markSetupDone(s.id, firstStep, at);
+      return true;
+    })();
   }
 
   close(): void {

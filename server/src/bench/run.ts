@@ -1,0 +1,166 @@
+// `labctl bench`: runs every figure of DESIGN §8 against real `labctl serve` processes on loopback,
+// writes bench/results/<date>-<machine>.{json,md} and latest.md, and leaves nothing behind: every
+// Docker object it makes carries a labctl.scope starting with bench-<run id>, swept at the end.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import Docker from 'dockerode';
+import { DEFAULT_IMAGE } from '../images/catalog.js';
+import { UserError } from '../util/errors.js';
+import { BENCH_LAB, checkFigure, densityFigure, echoFigure, readyFigure, replayFigure, throughputFigure } from './figures.js';
+import { describeMachine } from './machine.js';
+import { toMarkdown } from './report.js';
+import { createSession, endSession, ROOT, startServer, type BenchServer } from './server.js';
+import type { BenchResult, Counts, Ctx, Figure } from './types.js';
+
+export const FULL: Counts = { ready: 20, echo: 1000, throughputMiB: 200, check: 30, density: 100, replay: ['labs'] };
+export const QUICK: Counts = { ready: 3, echo: 100, throughputMiB: 20, check: 5, density: 4, replay: [BENCH_LAB] };
+
+export interface BenchOptions {
+  quick: boolean;
+  counts: Partial<Counts>;
+  /** where the results go */
+  out: string;
+  /** name of the machine in file names (default: the host name) */
+  machine?: string;
+  say?: (msg: string) => void;
+}
+
+const docker = new Docker();
+
+/** every Docker object whose labctl.scope starts with `prefix` or that is labelled labctl.bench=<run> */
+async function objectsOf(prefix: string, runId: string): Promise<Array<{ kind: 'container' | 'network' | 'volume'; id: string; name: string }>> {
+  const mine = (l: Record<string, string> | null | undefined) => (l?.['labctl.scope'] ?? '').startsWith(prefix) || l?.['labctl.bench'] === runId;
+  const [cs, ns, vs] = await Promise.all([
+    docker.listContainers({ all: true, filters: { label: ['labctl.scope'] } }).then(async (a) => [...a, ...(await docker.listContainers({ all: true, filters: { label: [`labctl.bench=${runId}`] } }))]),
+    docker.listNetworks({ filters: { label: ['labctl.scope'] } }),
+    docker.listVolumes({ filters: { label: ['labctl.scope'] } }),
+  ]);
+  const seen = new Set<string>();
+  const out: Array<{ kind: 'container' | 'network' | 'volume'; id: string; name: string }> = [];
+  for (const c of cs) if (mine(c.Labels) && !seen.has(c.Id) && seen.add(c.Id)) out.push({ kind: 'container', id: c.Id, name: c.Names[0]?.replace(/^\//, '') ?? c.Id });
+  for (const n of ns) if (mine(n.Labels)) out.push({ kind: 'network', id: n.Id, name: n.Name });
+  for (const v of vs.Volumes ?? []) if (mine(v.Labels)) out.push({ kind: 'volume', id: v.Name, name: v.Name });
+  return out;
+}
+
+/** removes what this run left (only its own objects) and returns their names */
+async function sweep(prefix: string, runId: string): Promise<string[]> {
+  const left = await objectsOf(prefix, runId);
+  for (const o of left.filter((o) => o.kind === 'container')) await docker.getContainer(o.id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const o of left.filter((o) => o.kind === 'network')) await docker.getNetwork(o.id).remove().catch(() => undefined);
+  for (const o of left.filter((o) => o.kind === 'volume')) await docker.getVolume(o.id).remove({ force: true }).catch(() => undefined);
+  return left.map((o) => `${o.kind}:${o.name}`);
+}
+
+function poolReady(dataDir: string, lab: string): boolean {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(join(dataDir, 'labctl.sqlite'), { readonly: true, fileMustExist: true });
+    return (db.prepare(`SELECT count(*) AS n FROM pool WHERE lab_id = ? AND state = 'ready'`).get(lab) as { n: number }).n > 0;
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
+async function waitPool(dataDir: string, lab: string, ms = 300_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!poolReady(dataDir, lab)) {
+    if (Date.now() > deadline) throw new Error(`the warm pool had no ready ${lab} sandbox within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function runBench(opts: BenchOptions): Promise<{ result: BenchResult; files: string[] }> {
+  const say = opts.say ?? ((m: string) => process.stderr.write(`bench: ${m}\n`));
+  const counts: Counts = { ...(opts.quick ? QUICK : FULL), ...opts.counts };
+  try {
+    await docker.getImage(DEFAULT_IMAGE).inspect();
+  } catch {
+    throw new UserError(`image ${DEFAULT_IMAGE} is missing or the Docker engine does not answer: run \`labctl images build\` (see the README's setup)`);
+  }
+  const started = new Date();
+  const runId = randomBytes(4).toString('hex');
+  const ctx: Ctx = {
+    runId,
+    quick: opts.quick,
+    counts,
+    scopePrefix: `bench-${runId}`,
+    tmp: await mkdtemp(join(tmpdir(), 'labctl-bench-')),
+    labsDir: join(ROOT, 'labs'),
+    say,
+  };
+  const machine = await describeMachine();
+  say(`run ${runId} on ${machine.hostname}: ${machine.nproc} cores, load average ${machine.loadAverageAtStart.join(' ')}, counts ${JSON.stringify(counts)}`);
+  const servers: BenchServer[] = [];
+  const figures: Figure[] = [];
+  let leftovers: string[] = [];
+  const interrupted = async () => {
+    say('interrupted: stopping the servers and removing what this run made');
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    await sweep(ctx.scopePrefix, runId);
+    await rm(ctx.tmp, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    // server A: no pool (cold starts, terminal, checks, density)
+    say('starting a server without a pool');
+    const a = await startServer({ dataDir: join(ctx.tmp, 'cold'), labs: [ctx.labsDir], scope: `${ctx.scopePrefix}-cold`, args: ['--pool', '0'] });
+    servers.push(a);
+    figures.push(await readyFigure(ctx, a, 'cold'));
+    const s = await createSession(a, BENCH_LAB);
+    const echo = await echoFigure(ctx, a, s);
+    const tput = await throughputFigure(ctx, a, s);
+    const check = await checkFigure(ctx, a, s);
+    await endSession(a, s);
+    const density = await densityFigure(ctx, a);
+    await a.stop();
+
+    // server B: warm pool of the same lab
+    say(`starting a server with a warm pool of ${BENCH_LAB}`);
+    const bDir = join(ctx.tmp, 'warm');
+    const b = await startServer({ dataDir: bDir, labs: [ctx.labsDir], scope: `${ctx.scopePrefix}-warm`, args: ['--pool', '1', '--pool-labs', BENCH_LAB] });
+    servers.push(b);
+    figures.push(await readyFigure(ctx, b, 'warm', () => waitPool(bDir, BENCH_LAB)));
+    say('stopping the server (drains its pool)');
+    await b.stop();
+
+    figures.push(echo, tput, check, density);
+    figures.push(await replayFigure(ctx));
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    leftovers = await sweep(ctx.scopePrefix, runId);
+    await rm(ctx.tmp, { recursive: true, force: true });
+  }
+  if (leftovers.length) say(`LEAK: the run left ${leftovers.join(', ')} (removed now)`);
+  else say('nothing left behind');
+
+  const result: BenchResult = {
+    labctl: '0.1.0',
+    startedAt: started.toISOString(),
+    durationS: Math.round((Date.now() - started.getTime()) / 1000),
+    quick: opts.quick,
+    machine,
+    counts,
+    figures,
+    leftovers,
+  };
+  const name = `${started.toISOString().slice(0, 10)}-${(opts.machine ?? machine.hostname).replace(/[^A-Za-z0-9._-]+/g, '-')}${opts.quick ? '-quick' : ''}`;
+  const out = resolve(opts.out);
+  await mkdir(out, { recursive: true });
+  const md = toMarkdown(result);
+  const files = [join(out, `${name}.json`), join(out, `${name}.md`)];
+  await writeFile(files[0]!, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(files[1]!, md);
+  if (!opts.quick) {
+    await copyFile(files[1]!, join(out, 'latest.md'));
+    files.push(join(out, 'latest.md'));
+  }
+  return { result, files };
+}

@@ -1,0 +1,56 @@
+// `labctl bench`: the figures of DESIGN §8, each beside a baseline measured in the same run.
+import { InvalidArgumentError, type Command } from 'commander';
+
+function count(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+interface BenchCliOptions {
+  quick?: boolean;
+  out: string;
+  machine?: string;
+  ready?: number;
+  echo?: number;
+  throughputMib?: number;
+  check?: number;
+  density?: number;
+  replay?: string[];
+}
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('measure session start, terminal latency and throughput, check latency, density and replay time on this machine (DESIGN §8)')
+    .option('--quick', 'small counts for a smoke test (figures not comparable with a full run)')
+    .option('--out <dir>', 'where the results are written', 'bench/results')
+    .option('--machine <name>', 'machine name in the result file names (default: the host name)')
+    .option('--ready <n>', 'session-ready samples, cold and warm each (full: 20)', count('--ready', 1, 1000))
+    .option('--echo <n>', 'keystroke echo samples (full: 1000)', count('--echo', 1, 100_000))
+    .option('--throughput-mib <n>', 'MiB of zeros fed to base64 for the throughput figure (full: 200)', count('--throughput-mib', 1, 4096))
+    .option('--check <n>', 'Check samples (full: 30)', count('--check', 1, 10_000))
+    .option('--density <n>', 'idle sessions held at once (full: 100)', count('--density', 1, 1000))
+    .option('--replay <labs...>', 'labs (ids or folders) replayed with --jobs 1 and 2 (full: the whole catalog, labs/)')
+    .action(async (o: BenchCliOptions) => {
+      const { runBench } = await import('../bench/run.js');
+      const { UserError } = await import('../util/errors.js');
+      const counts = {
+        ...(o.ready !== undefined ? { ready: o.ready } : {}),
+        ...(o.echo !== undefined ? { echo: o.echo } : {}),
+        ...(o.throughputMib !== undefined ? { throughputMiB: o.throughputMib } : {}),
+        ...(o.check !== undefined ? { check: o.check } : {}),
+        ...(o.density !== undefined ? { density: o.density } : {}),
+        ...(o.replay !== undefined ? { replay: o.replay } : {}),
+      };
+      const { result, files } = await runBench({ quick: !!o.quick, counts, out: o.out, ...(o.machine ? { machine: o.machine } : {}) }).catch((err: unknown) => {
+        if (err instanceof UserError) throw err;
+        throw new UserError(`the benchmark failed (what it made was removed): ${err instanceof Error ? err.message : String(err)}`);
+      });
+      const { toMarkdown } = await import('../bench/report.js');
+      process.stdout.write(`${toMarkdown(result)}\nwritten: ${files.join(', ')}\n`);
+      if (result.leftovers.length) process.exitCode = 1;
+    });
+}

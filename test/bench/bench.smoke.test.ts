@@ -1,0 +1,68 @@
+// Smoke test of `labctl bench --quick` with tiny counts: it runs to the end, reports every figure
+// of DESIGN §8 (with its ratio to a baseline where the issue defines one), writes JSON and
+// markdown, and leaves no Docker object of its run behind. Timing values are never asserted.
+import { execa } from 'execa';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, expect, it, vi } from 'vitest';
+import type { BenchResult } from '../../server/src/bench/types.js';
+
+vi.setConfig({ testTimeout: 900_000 });
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const out = mkdtempSync(join(tmpdir(), 'labctl-bench-smoke-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+it('runs every figure in quick mode and writes JSON and markdown', async () => {
+  const r = await execa(
+    process.execPath,
+    ['bin/labctl.mjs', 'bench', '--quick', '--ready', '2', '--echo', '20', '--throughput-mib', '2', '--check', '2', '--density', '2', '--replay', 'netns-veth', '--out', out, '--machine', 'smoke'],
+    { cwd: ROOT, reject: false, all: true },
+  );
+  expect(r.exitCode, r.all).toBe(0);
+  const files = readdirSync(out).sort();
+  expect(files).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\d-smoke-quick\.json$/), expect.stringMatching(/^\d{4}-\d\d-\d\d-smoke-quick\.md$/)]);
+  const result = JSON.parse(readFileSync(join(out, files[0]!), 'utf8')) as BenchResult;
+
+  expect(result.quick).toBe(true);
+  expect(result.leftovers).toEqual([]);
+  expect(result.machine.nproc).toBeGreaterThan(0);
+  expect(result.machine.loadAverageAtStart).toHaveLength(3);
+  expect(result.machine.docker).not.toBe('unavailable');
+
+  const byId = new Map(result.figures.map((f) => [f.id, f]));
+  expect([...byId.keys()].sort()).toEqual(['check', 'density', 'replay', 'session-ready-cold', 'session-ready-warm', 'terminal-echo', 'terminal-throughput']);
+  const withBaseline: Record<string, string[]> = {
+    'session-ready-cold': ['p50', 'p95'],
+    'session-ready-warm': ['p50', 'p95'],
+    'terminal-echo': ['p50', 'p99'],
+    'terminal-throughput': ['MBps'],
+    check: ['p50', 'p95'],
+  };
+  for (const [id, keys] of Object.entries(withBaseline)) {
+    const f = byId.get(id)!;
+    expect(f.baseline, id).toBeDefined();
+    for (const k of keys) {
+      expect(Number.isFinite(f.measured[k]), `${id}.${k}`).toBe(true);
+      expect(Number.isFinite(f.baseline!.measured[k]), `${id} baseline ${k}`).toBe(true);
+      expect(f.ratio?.[k], `${id} ratio ${k}`).toBeGreaterThan(0);
+    }
+    expect(typeof f.meets).toBe('boolean');
+    if (f.meets === false) expect(f.why, id).toBeTruthy();
+  }
+  // the sample counts asked for are the sample counts taken
+  expect(byId.get('session-ready-cold')!.measured.n).toBe(2);
+  expect(byId.get('session-ready-warm')!.measured.n).toBe(2);
+  expect(byId.get('terminal-echo')!.measured.n).toBe(20);
+  expect(byId.get('check')!.measured.n).toBe(2);
+  expect(byId.get('density')!.measured.sessions).toBe(2);
+  expect(byId.get('density')!.measured.sandboxMiB).toBeGreaterThan(0);
+  expect(byId.get('replay')!.detail).toMatchObject({ jobs1: expect.stringMatching(/^1 passed, 0 failed/), jobs2: expect.stringMatching(/^1 passed, 0 failed/) });
+
+  const md = readFileSync(join(out, files[1]!), 'utf8');
+  for (const f of result.figures) expect(md).toContain(f.what.replace(/\|/g, '\\|'));
+  expect(md).toMatch(/Load average at start: [\d.]+, [\d.]+, [\d.]+/);
+  expect(md.match(/×\d/g)?.length).toBeGreaterThanOrEqual(9);
+  expect(md).toContain('Left behind after the run (Docker objects of this run): none.');
+});
