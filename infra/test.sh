@@ -23,7 +23,7 @@ vitest_rc=$?
 if [ -f test-results/vitest.json ]; then
   read -r p f s < <(node -e '
     const r = JSON.parse(require("fs").readFileSync("test-results/vitest.json", "utf8"));
-    console.log(r.numPassedTests, r.numFailedTests + (r.numFailedTestSuites || 0), r.numPendingTests + (r.numTodoTests || 0));')
+    console.log(r.numPassedTests, r.numFailedTests, r.numPendingTests + (r.numTodoTests || 0));')
   passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
   [ "$vitest_rc" -ne 0 ] && [ "$f" -eq 0 ] && failed=$((failed+1))
 else

@@ -2,6 +2,7 @@
 // sandboxes are removed at start; the reaper ends idle sessions.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { getProvider } from '../../server/src/sandbox/providers.js';
+import { serverScope } from '../../server/src/sessions/scope.js';
 import { loadLabFile } from '../../server/src/labs/loader.js';
 import { api, cleanup, created, createSession, dockerObjects, FIXTURE_LABS, gone, startServer, tempDir, Term, type Server } from './helpers.js';
 
@@ -74,7 +75,8 @@ describe('expiry and orphans', () => {
     const s = await createSession(first);
     await first.kill9();
     // a sandbox that no session owns (e.g. left by a crash during creation)
-    const provider = await getProvider('docker');
+    // in the server's own scope: a server reconciles only the sandboxes of its data dir
+    const provider = await getProvider('docker', { docker: { scope: serverScope(dir) } });
     const { lab } = await loadLabFile(join(FIXTURE_LABS, 'srv-netns/lab.yaml'));
     const orphanId = 'feedfacefeedfacefeedface';
     created.add(orphanId);

@@ -1,6 +1,5 @@
 // The platform server as a fastify instance: build(opts) wires store, catalog, sessions, terminals
 // and routes; `labctl serve` listens on it, tests build it on a temp data dir.
-import { createHash } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Provider, ProviderName } from '../sandbox/types.js';
 import { getProvider } from '../sandbox/providers.js';
+import { serverScope } from '../sessions/scope.js';
 import { Catalog, type ProviderSource } from '../sessions/catalog.js';
 import { WarmPool, type PoolOptions } from '../sessions/pool.js';
 import { engineProbe } from '../sessions/host.js';
@@ -80,9 +80,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     opts.providers ??
     ((name) => {
       if (name !== 'docker') return getProvider(name);
-      // Each server owns the sandboxes of its own data dir: reconcile must never touch those of
-      // another server, a replay or a test running on the same engine.
-      const scope = process.env.LABCTL_SCOPE ?? `server-${createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 10)}`;
+      const scope = serverScope(opts.dataDir);
       if (!cache.has(name)) cache.set(name, getProvider(name, { docker: { scope, allowNoUserns: opts.allowNoUserns ?? false, warn: (m) => app.log.warn(m) } }));
       return cache.get(name)!;
     });

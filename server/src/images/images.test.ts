@@ -37,14 +37,15 @@ describe('image builder', () => {
   it('skips images whose content hash label matches (run after `labctl images build`)', async () => {
     const lines: string[] = [];
     const outcomes = await buildImages([], { onProgress: (l) => lines.push(l) });
-    // a stale image is rebuilt here; a second call must then skip both
+    // a stale image is rebuilt here; a second call must then skip every one
     const again = await buildImages([], { onProgress: (l) => lines.push(l) });
-    expect(again.map((o) => o.status)).toEqual(['up-to-date', 'up-to-date']);
+    expect(again.map((o) => o.status)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
     expect(again.map((o) => o.imageId)).toEqual(outcomes.map((o) => o.imageId));
-    expect(lines.filter((l) => /up to date/.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(lines.filter((l) => /up to date/.test(l)).length).toBeGreaterThanOrEqual(3);
     const states = await imageStates();
     expect(states.map((s) => [s.tag, s.present, s.upToDate])).toEqual([
       ['labctl/netbox', true, true],
+      ['labctl/inner', true, true],
       ['labctl/dind', true, true],
     ]);
   }, 600_000);

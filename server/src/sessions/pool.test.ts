@@ -2,9 +2,9 @@
 // works like a fresh one; the pool refills; shutdown drains it; a killed server's pooled sandboxes
 // are re-adopted or removed at the next start, never left behind.
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { serverScope } from './scope.js';
 import { api, cleanup, createSession, docker, startServer, tempDir, Term, type Server } from '../../../test/api/helpers.js';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -14,7 +14,7 @@ const servers: Server[] = [];
 const dirs: string[] = [];
 const scopes: string[] = [];
 
-const scopeOf = (dir: string) => `server-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 10)}`;
+const scopeOf = serverScope;
 
 /** session ids of every Docker object labelled with this scope */
 async function inScope(scope: string): Promise<string[]> {

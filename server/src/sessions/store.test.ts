@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from './limits.js';
-import { SessionStore } from './store.js';
+import { MIGRATIONS, SessionStore } from './store.js';
 import { hashToken, isSessionId, newSessionId, newToken, tokenMatches } from './tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'labctl-store-'));
@@ -27,7 +27,7 @@ describe('SessionStore', () => {
   it('persists sessions, progress and history across reopen', () => {
     const file = join(dir, 'a.sqlite');
     const s1 = new SessionStore(file);
-    expect(s1.schemaVersion).toBe(1);
+    expect(s1.schemaVersion).toBe(MIGRATIONS.length);
     s1.insert(row('aaaaaaaaaaaaaaaaaaaaaaaa'));
     s1.markSetupDone('aaaaaaaaaaaaaaaaaaaaaaaa', 'one');
     s1.markCompleted('aaaaaaaaaaaaaaaaaaaaaaaa', 'one', 5);

@@ -48,7 +48,7 @@ export interface HistoryRow {
   detail: unknown;
 }
 
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: string[] = [
   `CREATE TABLE sessions (
      id TEXT PRIMARY KEY,
      token_hash TEXT NOT NULL,

@@ -236,7 +236,8 @@ export class DockerProvider implements Provider {
       }),
     );
     say('ready');
-    return new DockerSandbox(ref, new Map([...containers].map(([h, c]) => [h, c.id])));
+    // hosts in the lab's order (containers were created in parallel, so the map is in completion order)
+    return new DockerSandbox(ref, new Map(lab.environment.hosts.map((h) => [h.name, containers.get(h.name)!.id])));
   }
 
   async adopt(ref: SandboxRef, lab: Lab): Promise<Sandbox> {
