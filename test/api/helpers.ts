@@ -2,26 +2,16 @@
 // WebSocket terminal client (ws), and cleanup of every Docker object the tests' sessions made.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import WebSocket from 'ws';
+import { freePort } from '../../server/src/util/net.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const FIXTURE_LABS = join(ROOT, 'test/api/fixtures/labs');
 export const docker = new Docker();
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -2,22 +2,12 @@
 // the protocol of docs/dev/API.md. The server is a separate process so that its RSS is its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
+import { freePort } from '../util/net.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 export interface BenchServer {
   url: string;
