@@ -113,6 +113,7 @@ export function terminalRoute(app: FastifyInstance, service: SessionService, hub
           const opened = await hub.open(id, host, auth.terminal ?? 'main', () => sandbox.attach(host, size));
           if ((phase as string) === 'closed') return; // the socket went away while the shell started
           terminal = opened.terminal;
+          if (terminal.exited) return close(1001, 'the session ended'); // ended while the shell started
           if (!opened.fresh) await terminal.resize(size).catch(() => undefined);
           service.touch(id);
           terminal.attach(client, auth.resumeFrom ?? null, opened.fresh);

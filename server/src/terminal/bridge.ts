@@ -21,6 +21,11 @@ export interface BridgeOptions {
   graceMs: number;
   /** frames are sent at this size at most (output is coalesced up to it) */
   maxFrameBytes: number;
+  /**
+   * while output streams, it is held this long (or up to maxFrameBytes) per frame; output after a
+   * quiet spell or after input (an echo) goes out on the next tick. 0: every tick's output at once.
+   */
+  coalesceMs: number;
   maxTerminalsPerSession: number;
 }
 
@@ -29,6 +34,7 @@ export const DEFAULT_BRIDGE: BridgeOptions = {
   scrollbackBytes: 2 * 1024 * 1024,
   graceMs: 5 * 60_000,
   maxFrameBytes: 256 * 1024,
+  coalesceMs: 4,
   maxTerminalsPerSession: 8,
 };
 
@@ -40,7 +46,11 @@ export class Terminal {
   private flow: FlowWindow;
   private batch: Buffer[] = [];
   private batchBytes = 0;
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
+  private lastFlushAt = -Infinity;
+  /** input went to the shell since the last frame: its echo must not wait */
+  private inputSinceFlush = false;
   private graceTimer: NodeJS.Timeout | undefined;
   private sourcePaused = false;
   exited = false;
@@ -96,7 +106,9 @@ export class Terminal {
   }
 
   input(data: Buffer): void {
-    if (!this.exited) this.stream.stream.write(data);
+    if (this.exited) return;
+    this.inputSinceFlush = true;
+    this.stream.stream.write(data);
   }
 
   ack(offset: number): void {
@@ -134,17 +146,28 @@ export class Terminal {
       this.batch.push(chunk);
       this.batchBytes += chunk.length;
       if (this.batchBytes >= this.opts.maxFrameBytes) this.flush();
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
+      else if (!this.flushImmediate) {
+        // A busy pty hands over output in 4 KiB reads: a frame (and an ack) per read is 10–20×
+        // the messages of a few-ms hold. An echo or a first burst after quiet is not held.
+        const streaming = !this.inputSinceFlush && performance.now() - this.lastFlushAt < this.opts.coalesceMs;
+        if (!streaming) {
+          clearTimeout(this.flushTimer);
+          this.flushTimer = undefined;
+          this.flushImmediate = setImmediate(() => this.flush());
+        } else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.opts.coalesceMs);
       }
     }
     if (!this.sourcePaused && this.flow.shouldPause(this.ring.end)) this.updateSource();
   }
 
   private flush(): void {
-    this.flushScheduled = false;
+    clearTimeout(this.flushTimer);
+    clearImmediate(this.flushImmediate);
+    this.flushTimer = undefined;
+    this.flushImmediate = undefined;
     if (!this.client || this.batchBytes === 0) return;
+    this.lastFlushAt = performance.now();
+    this.inputSinceFlush = false;
     const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
     this.batch = [];
     this.batchBytes = 0;
@@ -244,6 +267,9 @@ export class TerminalHub {
   }
 
   async closeSession(sessionId: string): Promise<void> {
+    // a shell still starting for this session would otherwise outlive the session's end
+    const starting = [...this.opening.entries()].filter(([key]) => key.startsWith(`${sessionId}/`));
+    await Promise.all(starting.map(([, p]) => p.catch(() => undefined)));
     const mine = [...this.terminals.values()].filter((t) => t.sessionId === sessionId);
     await Promise.all(mine.map((t) => t.close({ killShell: false })));
   }

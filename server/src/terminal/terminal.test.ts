@@ -61,7 +61,7 @@ const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe('TerminalHub', () => {
   it('kills the shell when a terminal is closed on its own', async () => {
-    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 20, maxFrameBytes: 32, maxTerminalsPerSession: 2 });
+    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 20, maxFrameBytes: 32, coalesceMs: 4, maxTerminalsPerSession: 2 });
     const sh = fakeShell();
     await hub.open('s', 'host', 'main', async () => sh.ts);
     // nobody attaches: the grace period ends and the shell is killed
@@ -71,7 +71,7 @@ describe('TerminalHub', () => {
   });
 
   it('re-attaches to the same shell, replays from an offset, pauses without acks', async () => {
-    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 60_000, maxFrameBytes: 32, maxTerminalsPerSession: 2 });
+    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 60_000, maxFrameBytes: 32, coalesceMs: 4, maxTerminalsPerSession: 2 });
     const sh = fakeShell();
     const { terminal, fresh } = await hub.open('s', 'host', 'main', async () => sh.ts);
     expect(fresh).toBe(true);
@@ -109,5 +109,33 @@ describe('TerminalHub', () => {
     expect(sh.ts.stream.destroyed).toBe(true); // the sandbox goes away: the shell need not be killed first
     expect(c.closes[0]?.[0]).toBe(1001);
     expect(hub.size).toBe(0);
+  });
+});
+
+describe('Terminal batching', () => {
+  it('holds streaming output into one frame, but sends an echo of input at once', async () => {
+    const hub = new TerminalHub({ flow: { highWater: 1 << 20, lowWater: 1 << 18 }, scrollbackBytes: 1 << 20, graceMs: 60_000, maxFrameBytes: 1024, coalesceMs: 60_000, maxTerminalsPerSession: 2 });
+    const sh = fakeShell();
+    const { terminal } = await hub.open('s', 'host', 'main', async () => sh.ts);
+    const a = recorder();
+    terminal.attach(a.client, null, true);
+    const turn = () => new Promise((r) => setImmediate(r));
+    sh.out.write('first');
+    await tick();
+    expect(a.data.map(String)).toEqual(['first']); // after quiet: not held
+    sh.out.write('b');
+    await turn();
+    sh.out.write('c');
+    await turn();
+    expect(a.data.map(String)).toEqual(['first']); // streaming: held (up to coalesceMs)
+    terminal.input(Buffer.from('x'));
+    sh.out.write('x');
+    await tick();
+    expect(a.data.map(String)).toEqual(['first', 'bcx']); // input: the echo (and what was held) goes out now
+    sh.out.write(Buffer.alloc(1500, 121));
+    await turn();
+    expect(a.data.length).toBe(3); // a full frame goes out without waiting
+    expect(a.data[2]!.length).toBe(1500);
+    await hub.closeSession('s');
   });
 });
