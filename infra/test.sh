@@ -7,7 +7,7 @@ log() { printf '\n=== %s\n' "$*"; }
 
 [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || { log "npm ci"; npm ci --no-audit --no-fund || exit 1; }
 log "Docker engine"; bash infra/docker-engine.sh || exit 1
-log "sandbox images"; node bin/labctl.mjs images build || exit 1
+log "sandbox images"; node bin/netdojo.mjs images build || exit 1
 log "web UI"; npm run --silent build:web >/dev/null || exit 1
 
 passed=0; failed=0; skipped=0
@@ -16,7 +16,7 @@ if npx tsc -p tsconfig.json --noEmit; then passed=$((passed+1)); else failed=$((
 
 log "vitest"
 # Servers started by suites keep no warm pool unless a test asks for one (--pool): less load.
-export LABCTL_POOL=0
+export NETDOJO_POOL=0
 mkdir -p test-results
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
 vitest_rc=$?
@@ -30,8 +30,8 @@ else
   failed=$((failed+1))
 fi
 
-log "leak check: nothing labelled labctl.session may remain"
-left=$( { docker ps -aq --filter label=labctl.session; docker network ls -q --filter label=labctl.session; docker volume ls -q --filter label=labctl.session; } 2>/dev/null)
+log "leak check: nothing labelled netdojo.session may remain"
+left=$( { docker ps -aq --filter label=netdojo.session; docker network ls -q --filter label=netdojo.session; docker volume ls -q --filter label=netdojo.session; } 2>/dev/null)
 if [ -z "$left" ]; then passed=$((passed+1)); echo "no containers, networks or volumes left"; else
   failed=$((failed+1)); echo "left behind:"; echo "$left"; fi
 

@@ -16,14 +16,14 @@ describe('docker-compose.yml', () => {
       services: Record<string, { build: { dockerfile: string }; volumes: string[]; environment?: Record<string, string>; ports: string[] }>;
       volumes: Record<string, unknown>;
     };
-    const svc = config.services.labctl!;
+    const svc = config.services.netdojo!;
     expect(svc.build.dockerfile).toBe('infra/server/Dockerfile');
     expect(svc.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock:rw');
-    const dataMount = svc.volumes.find((v) => v.startsWith('labctl-data:'));
+    const dataMount = svc.volumes.find((v) => v.startsWith('netdojo-data:'));
     expect(dataMount).toBeDefined();
-    expect(Object.keys(config.volumes)).toContain('labctl-data');
+    expect(Object.keys(config.volumes)).toContain('netdojo-data');
     const dataDir = dataMount!.split(':')[1];
     const dockerfile = readFileSync(resolve(ROOT, 'infra/server/Dockerfile'), 'utf8');
-    expect(`${dockerfile}\n${JSON.stringify(svc.environment ?? {})}`).toContain(`LABCTL_DATA=${dataDir}`);
+    expect(`${dockerfile}\n${JSON.stringify(svc.environment ?? {})}`).toContain(`NETDOJO_DATA=${dataDir}`);
   });
 });

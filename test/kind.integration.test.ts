@@ -10,14 +10,14 @@ if (reason) console.log(`kind integration suite skipped: ${reason}`);
 
 describe.skipIf(Boolean(reason))('kubernetes track on kind (integration)', () => {
   it('replays every lab of labs/kubernetes: checks fail before each solve and pass after', async () => {
-    const res = await execa('./bin/labctl.mjs', ['replay', 'labs/kubernetes'], { reject: false, all: true, timeout: 3_600_000 });
+    const res = await execa('./bin/netdojo.mjs', ['replay', 'labs/kubernetes'], { reject: false, all: true, timeout: 3_600_000 });
     console.log(res.all);
     expect(res.all).not.toMatch(/^SKIP/m);
     expect(res.exitCode).toBe(0);
   }, 3_600_000);
 
-  it('leaves no labctl- cluster behind', async () => {
+  it('leaves no netdojo- cluster behind', async () => {
     const res = await execa('kind', ['get', 'clusters'], { reject: false, all: true });
-    expect(String(res.all).split('\n').filter((l) => l.startsWith('labctl-'))).toEqual([]);
+    expect(String(res.all).split('\n').filter((l) => l.startsWith('netdojo-'))).toEqual([]);
   });
 });

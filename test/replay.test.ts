@@ -23,7 +23,7 @@ async function load(...paths: string[]): Promise<LoadedLab[]> {
 
 /** Docker objects still labelled with the session (independent of the provider's own leftovers()). */
 function dockerObjects(sessionId: string): string[] {
-  const filter = `label=labctl.session=${sessionId}`;
+  const filter = `label=netdojo.session=${sessionId}`;
   const ls = (...args: string[]) => execFileSync('docker', [...args, '-q', '--filter', filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
   return [...ls('ps', '-a'), ...ls('network', 'ls'), ...ls('volume', 'ls')];
 }
@@ -86,7 +86,7 @@ describe('replay of the netns labs', () => {
     }
     expect(xml).toContain('<testcase classname="netns-bridge" name="forward-policy/red-to-blue"');
     expect(xml).toMatch(/forward-policy\/forward-accept" time="[\d.]+"><system-out>before solve: FAIL \(the policy of filter\/FORWARD is DROP, not ACCEPT\)/);
-    expect(xml).toMatch(/<testsuites name="labctl replay" tests="25" failures="0" errors="0" skipped="0"/);
+    expect(xml).toMatch(/<testsuites name="netdojo replay" tests="25" failures="0" errors="0" skipped="0"/);
   });
 
   it('reported progress and left nothing behind', () => {
@@ -161,9 +161,9 @@ describe('replay of broken, unrunnable and multi-host labs', () => {
   });
 });
 
-describe('labctl replay on SIGINT', () => {
+describe('netdojo replay on SIGINT', () => {
   it('removes the sandbox it is replaying in before it exits', async () => {
-    const child = spawn(process.execPath, ['bin/labctl.mjs', 'replay', 'labs/linux/netns-veth', '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/netdojo.mjs', 'replay', 'labs/linux/netns-veth', '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

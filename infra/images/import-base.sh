@@ -24,7 +24,7 @@ mirror_from_apt_sources() {
 
 command -v debootstrap >/dev/null || { log "debootstrap missing: apt-get install -y debootstrap"; exit 1; }
 MIRROR="${DEBIAN_MIRROR:-$(mirror_from_apt_sources)}"
-ROOT="$(mktemp -d /var/tmp/labctl-rootfs.XXXXXX)"
+ROOT="$(mktemp -d /var/tmp/netdojo-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOT"' EXIT
 log "debootstrap --variant=minbase $SUITE from the host's mirror (takes a few minutes)"
 debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR" 2>&1 | while IFS= read -r line; do

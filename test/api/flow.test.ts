@@ -7,7 +7,7 @@ import { api, cleanup, createSession, sh, startServer, tempDir, Term, type Serve
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server | undefined;
-const dir = tempDir('labctl-flow-');
+const dir = tempDir('netdojo-flow-');
 const terms: Term[] = [];
 afterAll(async () => {
   for (const t of terms) t.ws?.terminate();

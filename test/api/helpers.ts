@@ -1,4 +1,4 @@
-// Helpers for the server's API tests: a real `labctl serve` child process, real HTTP, a real
+// Helpers for the server's API tests: a real `netdojo serve` child process, real HTTP, a real
 // WebSocket terminal client (ws), and cleanup of every Docker object the tests' sessions made.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,11 +32,11 @@ export async function startServer(dataDir: string, args: string[] = []): Promise
   const port = await freePort();
   const web = join(dataDir, 'web');
   mkdirSync(web, { recursive: true });
-  writeFileSync(join(web, 'index.html'), '<!doctype html><title>labctl test ui</title>');
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>netdojo test ui</title>');
   let out = '';
   const proc = spawn(
     process.execPath,
-    [join(ROOT, 'bin/labctl.mjs'), 'serve', '--port', String(port), '--data', dataDir, '--labs', FIXTURE_LABS, '--web', web, '--log-level', 'warn', ...args],
+    [join(ROOT, 'bin/netdojo.mjs'), 'serve', '--port', String(port), '--data', dataDir, '--labs', FIXTURE_LABS, '--web', web, '--log-level', 'warn', ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -109,7 +109,7 @@ export async function createSession(server: Server, lab = 'srv-netns') {
 }
 
 export async function dockerObjects(sessionId: string): Promise<string[]> {
-  const filters = { label: [`labctl.session=${sessionId}`] };
+  const filters = { label: [`netdojo.session=${sessionId}`] };
   const [cs, ns, vs] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
@@ -119,7 +119,7 @@ export async function dockerObjects(sessionId: string): Promise<string[]> {
 }
 
 export async function removeSessionObjects(sessionId: string): Promise<void> {
-  const filters = { label: [`labctl.session=${sessionId}`] };
+  const filters = { label: [`netdojo.session=${sessionId}`] };
   for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
   for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
@@ -132,7 +132,7 @@ export async function cleanup(servers: Array<Server | undefined>, dirs: string[]
 }
 
 export async function containerOf(sessionId: string, host = 'host') {
-  const [c] = await docker.listContainers({ all: true, filters: { label: [`labctl.session=${sessionId}`, `labctl.host=${host}`] } });
+  const [c] = await docker.listContainers({ all: true, filters: { label: [`netdojo.session=${sessionId}`, `netdojo.host=${host}`] } });
   if (!c) throw new Error(`no container for ${sessionId}/${host}`);
   return docker.getContainer(c.Id);
 }

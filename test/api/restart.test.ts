@@ -28,7 +28,7 @@ async function serve(dir: string, args: string[] = []) {
 
 describe('kill -9 and restart', () => {
   it('keeps the session, its progress and the sandbox state; the terminal reconnects', async () => {
-    const dir = tempDir('labctl-restart-');
+    const dir = tempDir('netdojo-restart-');
     dirs.push(dir);
     step('start');
     const first = await serve(dir);
@@ -69,7 +69,7 @@ describe('kill -9 and restart', () => {
 
 describe('expiry and orphans', () => {
   it('removes expired sessions and orphan sandboxes at start', async () => {
-    const dir = tempDir('labctl-expire-');
+    const dir = tempDir('netdojo-expire-');
     dirs.push(dir);
     const first = await serve(dir, ['--ttl', '6s', '--reap-interval', '1h']);
     const s = await createSession(first);
@@ -92,7 +92,7 @@ describe('expiry and orphans', () => {
   }, LONG);
 
   it('the reaper ends idle and expired sessions of a running server', async () => {
-    const dir = tempDir('labctl-reap-');
+    const dir = tempDir('netdojo-reap-');
     dirs.push(dir);
     const server = await serve(dir, ['--idle-timeout', '4s', '--ttl', '1h', '--reap-interval', '1s']);
     const s = await createSession(server);
@@ -109,7 +109,7 @@ describe('expiry and orphans', () => {
 
 describe('limits', () => {
   it('answers 503 when full and 429 past the creation rate, with a message', async () => {
-    const dir = tempDir('labctl-limits-');
+    const dir = tempDir('netdojo-limits-');
     dirs.push(dir);
     const server = await startServer(dir, ['--max-sessions', '1', '--rate', '2']);
     servers.push(server);

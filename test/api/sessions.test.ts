@@ -1,4 +1,4 @@
-// The platform server end to end: a real `labctl serve` child, real Docker sandboxes, a real
+// The platform server end to end: a real `netdojo serve` child, real Docker sandboxes, a real
 // SQLite file and real WebSocket terminals.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, cleanup, containerOf, createSession, dockerObjects, rawSocket, sh, startServer, tempDir, Term, type Server } from './helpers.js';
@@ -7,7 +7,7 @@ import { api, cleanup, containerOf, createSession, dockerObjects, rawSocket, sh,
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server;
-const dir = tempDir('labctl-api-');
+const dir = tempDir('netdojo-api-');
 const terms: Term[] = [];
 const open = async (...a: Parameters<typeof Term.open>) => {
   const t = await Term.open(...a);
@@ -32,8 +32,8 @@ describe('labs and UI', () => {
     expect(lab.json.steps.map((s: { id: string }) => s.id)).toEqual(['make-ns', 'make-veth']);
     expect(JSON.stringify(lab.json)).not.toContain('ip netns add red\n'); // no solve scripts
     expect(lab.json.steps[0]).not.toHaveProperty('solve');
-    expect((await api(server, 'GET', '/')).text).toContain('labctl test ui');
-    expect((await api(server, 'GET', '/labs/srv-netns')).text).toContain('labctl test ui');
+    expect((await api(server, 'GET', '/')).text).toContain('netdojo test ui');
+    expect((await api(server, 'GET', '/labs/srv-netns')).text).toContain('netdojo test ui');
     const doc = await api(server, 'GET', '/docs/json');
     expect(Object.keys(doc.json.paths)).toEqual(expect.arrayContaining(['/api/sessions', '/api/sessions/{id}/steps/{step}/check']));
   });

@@ -10,12 +10,12 @@ import { referenceIsCurrent, renderReference } from '../../server/src/authoring/
 import { findLabFiles, REPO_ROOT, SCHEMA_FILE } from '../../server/src/labs/paths.js';
 import { parseLab } from '../../server/src/labs/loader.js';
 import { CHECK_KINDS } from '../../server/src/labs/schema.js';
-import { dockerObjects, GUIDE, guideBlock, labctl, removeScope, SCOPE } from './helpers.js';
+import { dockerObjects, GUIDE, guideBlock, netdojo, removeScope, SCOPE } from './helpers.js';
 
-const tmp = join(tmpdir(), `labctl-guide-${process.pid}`);
+const tmp = join(tmpdir(), `netdojo-guide-${process.pid}`);
 afterAll(() => {
   removeScope();
-  expect(dockerObjects('labctl.scope', SCOPE)).toEqual([]);
+  expect(dockerObjects('netdojo.scope', SCOPE)).toEqual([]);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -27,7 +27,7 @@ function parseAs(track: string, id: string, text: string) {
   return { file, ...parseLab(text, file) };
 }
 
-describe('labctl new', () => {
+describe('netdojo new', () => {
   it('generates a lab with no problem at all, schema line first', () => {
     const text = scaffoldText('linux', 'my-lab', '../../../schema/lab.schema.json');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../../schema/lab.schema.json');
@@ -44,15 +44,15 @@ describe('labctl new', () => {
 });
 
 describe('docs/reference.md', () => {
-  it('is what `labctl docs --write` generates now', async () => {
-    expect(await referenceIsCurrent(), 'docs/reference.md is stale: run ./bin/labctl.mjs docs --write').toBe(true);
+  it('is what `netdojo docs --write` generates now', async () => {
+    expect(await referenceIsCurrent(), 'docs/reference.md is stale: run ./bin/netdojo.mjs docs --write').toBe(true);
   });
   it('has every check kind with a real failure message', () => {
     const ref = renderReference();
     for (const kind of CHECK_KINDS) expect(ref).toMatch(new RegExp(`## \`${kind}\` check[\\s\\S]*?> ✗ \\S`));
   });
-  it('`labctl docs --check` agrees', async () => {
-    const r = await labctl(['docs', '--check']);
+  it('`netdojo docs --check` agrees', async () => {
+    const r = await netdojo(['docs', '--check']);
     expect(r.stdout).toContain('docs/reference.md is up to date');
     expect(r.code).toBe(0);
   });
@@ -88,7 +88,7 @@ describe('docs/authoring.md', () => {
     const dir = join(tmp, 'replay/linux/netns-port-forward');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'lab.yaml'), guideBlock('example:port-forward').replace('$schema=../../../schema', `$schema=${dirname(SCHEMA_FILE)}`));
-    const r = await labctl(['replay', dir]);
+    const r = await netdojo(['replay', dir]);
     expect(r.stdout).toContain('default-route/client-reaches-gw before solve: PASS ✓'); // passesBeforeSolve
     expect(r.stdout).toContain('port-forward/client-gets-red before solve: FAIL ✓');
     expect(r.stdout).toMatch(/PASS\s+netns-port-forward/);

@@ -1,12 +1,12 @@
-// `labctl --help` and every subcommand's `--help` are true: each option is listed, with a
+// `netdojo --help` and every subcommand's `--help` are true: each option is listed, with a
 // description of one line, in the real CLI's output.
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../server/src/cli/index.js';
-import { labctl } from './helpers.js';
+import { netdojo } from './helpers.js';
 
 function program(): Command {
-  const p = new Command('labctl');
+  const p = new Command('netdojo');
   for (const register of commands) register(p);
   return p;
 }
@@ -27,17 +27,17 @@ describe('help', () => {
     }
   });
 
-  it('`labctl --help` lists every command', async () => {
-    const r = await labctl(['--help']);
+  it('`netdojo --help` lists every command', async () => {
+    const r = await netdojo(['--help']);
     expect(r.code).toBe(0);
     for (const { path } of all.filter((c) => c.path.length === 1)) expect(r.stdout).toMatch(new RegExp(`^  ${path[0]}\\b`, 'm'));
   });
 
-  it.each(all.map((c) => [c.path.join(' '), c] as const))('`labctl %s --help` lists each of its options', async (_name, { path, cmd }) => {
-    const r = await labctl([...path, '--help']);
+  it.each(all.map((c) => [c.path.join(' '), c] as const))('`netdojo %s --help` lists each of its options', async (_name, { path, cmd }) => {
+    const r = await netdojo([...path, '--help']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Usage: labctl ${path.join(' ')}`);
+    expect(r.stdout).toContain(`Usage: netdojo ${path.join(' ')}`);
     for (const o of cmd.options) {
       const line = r.stdout.split('\n').find((l) => l.trimStart().startsWith(o.flags));
       expect(line, `${path.join(' ')}: ${o.flags}`).toBeDefined();

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../server/src/labs/paths.js';
 
-export const CLI = join(REPO_ROOT, 'bin/labctl.mjs');
+export const CLI = join(REPO_ROOT, 'bin/netdojo.mjs');
 export const GUIDE = join(REPO_ROOT, 'docs/authoring.md');
-/** Sandboxes of this run carry `labctl.scope=<SCOPE>`: nobody else's objects are ever touched. */
+/** Sandboxes of this run carry `netdojo.scope=<SCOPE>`: nobody else's objects are ever touched. */
 export const SCOPE = `authoring-test-${randomBytes(3).toString('hex')}`;
-export const ENV = { ...process.env, LABCTL_SCOPE: SCOPE, NO_COLOR: '1', FORCE_COLOR: '0' };
+export const ENV = { ...process.env, NETDOJO_SCOPE: SCOPE, NO_COLOR: '1', FORCE_COLOR: '0' };
 
 export interface Run {
   code: number;
@@ -18,7 +18,7 @@ export interface Run {
   stderr: string;
 }
 
-export function labctl(args: string[], timeoutMs = 240_000): Promise<Run> {
+export function netdojo(args: string[], timeoutMs = 240_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: ENV });
     let stdout = '';
@@ -91,7 +91,7 @@ export function dockerObjects(label: string, value: string): string[] {
 
 /** Removes every Docker object of this test run's scope (and only those). */
 export function removeScope(): void {
-  const f = `label=labctl.scope=${SCOPE}`;
+  const f = `label=netdojo.scope=${SCOPE}`;
   const rm = (args: string[], list: string[]) => list.length && execFileSync('docker', [...args, ...list], { stdio: 'ignore' });
   try {
     rm(['rm', '-f', '-v'], ids('ps', f));

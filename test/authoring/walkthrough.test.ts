@@ -1,43 +1,43 @@
 // The instructor's walk-through, with only the README and docs/authoring.md: scaffold a lab, turn
-// it into the guide's two-host lab (ping + http), iterate with `labctl dev` through its stdin,
+// it into the guide's two-host lab (ping + http), iterate with `netdojo dev` through its stdin,
 // replay it green; then --step/--keep/rm, Ctrl-C in dev, and a TTY shell in dev. Real Docker;
 // every object this file creates carries its own scope label and is removed in afterAll.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, dockerObjects, Driven, ENV, guideBlock, labctl, removeScope, SCOPE } from './helpers.js';
+import { CLI, dockerObjects, Driven, ENV, guideBlock, netdojo, removeScope, SCOPE } from './helpers.js';
 
-const labs = mkdtempSync(join(tmpdir(), 'labctl-walk-'));
+const labs = mkdtempSync(join(tmpdir(), 'netdojo-walk-'));
 const dir = join(labs, 'linux/two-hosts');
 const file = join(dir, 'lab.yaml');
 
 afterAll(() => {
   removeScope();
-  expect(dockerObjects('labctl.scope', SCOPE)).toEqual([]);
+  expect(dockerObjects('netdojo.scope', SCOPE)).toEqual([]);
   rmSync(labs, { recursive: true, force: true });
 });
 
 describe('walk-through: new → edit as the guide says → validate → dev → replay', () => {
   beforeAll(async () => {
-    const made = await labctl(['new', 'linux/two-hosts', '--labs', labs]);
+    const made = await netdojo(['new', 'linux/two-hosts', '--labs', labs]);
     expect(made.stderr).toBe('');
     expect(made.code).toBe(0);
     expect(made.stdout).toContain(`created ${file}`);
   });
 
   it('the scaffold validates (strict: not even a warning) and replays green as generated', async () => {
-    const v = await labctl(['validate', '--strict', dir]);
+    const v = await netdojo(['validate', '--strict', dir]);
     expect(v.stdout).toContain('1 lab valid, 0 with errors');
     expect(v.code).toBe(0);
-    const r = await labctl(['replay', dir]);
+    const r = await netdojo(['replay', dir]);
     expect(r.stdout).toMatch(/PASS\s+two-hosts/);
     expect(r.stdout).toContain('before solve: FAIL ✓');
     expect(r.code).toBe(0);
   }, 240_000);
 
   it('refuses to overwrite it', async () => {
-    const again = await labctl(['new', 'linux/two-hosts', '--labs', labs]);
+    const again = await netdojo(['new', 'linux/two-hosts', '--labs', labs]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists \(use --force/);
   });
@@ -46,17 +46,17 @@ describe('walk-through: new → edit as the guide says → validate → dev → 
     const scaffold = readFileSync(file, 'utf8');
     // "Keep the top of the file … and replace everything from `environment:` to the end with:"
     writeFileSync(file, scaffold.slice(0, scaffold.indexOf('\nenvironment:') + 1) + guideBlock('walkthrough:lab.yaml'));
-    const v = await labctl(['validate', '--strict', dir]);
+    const v = await netdojo(['validate', '--strict', dir]);
     expect(v.stdout).toContain('1 lab valid, 0 with errors');
     expect(v.code).toBe(0);
   });
 
-  it('labctl dev: check fails, solve, check passes, a typo is caught on save, replay --from is green, quit removes all', async () => {
+  it('netdojo dev: check fails, solve, check passes, a typo is caught on save, replay --from is green, quit removes all', async () => {
     const dev = Driven.start(['dev', dir]);
     try {
       await dev.waitFor(/ready: 2 step\(s\); the current step is address-web/);
       const session = (await dev.waitFor(/sandbox (dev-[0-9a-f]+) ready/))[1]!;
-      expect(dockerObjects('labctl.session', session).length).toBeGreaterThan(0);
+      expect(dockerObjects('netdojo.session', session).length).toBeGreaterThan(0);
 
       await dev.run('check', /check address-web: 0\/1 pass/);
       expect(dev.out).toMatch(/✗ client-pings-web: .*10\.0\.0\.20/);
@@ -87,50 +87,50 @@ describe('walk-through: new → edit as the guide says → validate → dev → 
       expect(dev.out).toContain('replay from address-web: PASSED (2 step(s))');
       const second = [...dev.out.matchAll(/sandbox (dev-[0-9a-f]+) ready/g)].map((m) => m[1]!);
       expect(second.length).toBe(2); // the replay started from a fresh sandbox
-      expect(dockerObjects('labctl.session', session)).toEqual([]);
+      expect(dockerObjects('netdojo.session', session)).toEqual([]);
 
       dev.send('quit');
       expect(await dev.exited).toBe(0);
       expect(dev.out).toContain(`removed sandbox ${second[1]}`);
-      expect(dockerObjects('labctl.session', second[1]!)).toEqual([]);
+      expect(dockerObjects('netdojo.session', second[1]!)).toEqual([]);
     } finally {
       dev.child.kill('SIGKILL');
     }
   }, 300_000);
 
   it('replay is green', async () => {
-    const r = await labctl(['replay', dir]);
+    const r = await netdojo(['replay', dir]);
     expect(r.stdout).toMatch(/PASS\s+two-hosts/);
     expect(r.stdout).toMatch(/labs: 1 passed, 0 failed/);
     expect(r.code).toBe(0);
   }, 240_000);
 
-  it('replay --step --keep leaves a failing sandbox up with a way in and out; labctl rm removes it', async () => {
+  it('replay --step --keep leaves a failing sandbox up with a way in and out; netdojo rm removes it', async () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('bodyMatches: "Hostname: web"', 'bodyMatches: "Hostname: nope"'));
-    const r = await labctl(['replay', dir, '--step', 'serve', '--keep']);
+    const r = await netdojo(['replay', dir, '--step', 'serve', '--keep']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('serve/client-gets-page after solve: FAIL');
     expect(r.stdout).not.toContain('address-web/client-pings-web before solve'); // fast-forwarded, not judged
     const session = /sandbox (replay-[0-9a-f]+) was left up/.exec(r.stdout)?.[1];
     expect(session).toBeDefined();
-    expect(r.stdout).toContain(`docker exec -it labctl-${session}-client bash`);
-    expect(r.stdout).toContain(`labctl rm ${session}`);
-    expect(dockerObjects('labctl.session', session!).length).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`docker exec -it netdojo-${session}-client bash`);
+    expect(r.stdout).toContain(`netdojo rm ${session}`);
+    expect(dockerObjects('netdojo.session', session!).length).toBeGreaterThan(0);
 
-    const rm = await labctl(['rm', session!]);
+    const rm = await netdojo(['rm', session!]);
     expect(rm.stdout).toMatch(new RegExp(`removed ${session} \\(\\d+ objects\\)`));
     expect(rm.code).toBe(0);
-    expect(dockerObjects('labctl.session', session!)).toEqual([]);
-    const again = await labctl(['rm', session!]);
+    expect(dockerObjects('netdojo.session', session!)).toEqual([]);
+    const again = await netdojo(['rm', session!]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`no sandbox with session id ${session}`);
 
-    const bad = await labctl(['replay', dir, '--step', 'nope']);
+    const bad = await netdojo(['replay', dir, '--step', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("no step 'nope' in lab two-hosts (steps: address-web, serve)");
   }, 240_000);
 
-  it('Ctrl-C (SIGINT) in labctl dev removes the sandbox', async () => {
+  it('Ctrl-C (SIGINT) in netdojo dev removes the sandbox', async () => {
     const dev = Driven.start(['dev', dir]);
     try {
       const session = (await dev.waitFor(/sandbox (dev-[0-9a-f]+) ready/))[1]!;
@@ -138,13 +138,13 @@ describe('walk-through: new → edit as the guide says → validate → dev → 
       dev.child.kill('SIGINT');
       expect(await dev.exited).toBe(130);
       expect(dev.out).toContain(`removed sandbox ${session}`);
-      expect(dockerObjects('labctl.session', session)).toEqual([]);
+      expect(dockerObjects('netdojo.session', session)).toEqual([]);
     } finally {
       dev.child.kill('SIGKILL');
     }
   }, 120_000);
 
-  it('shell <host> in labctl dev is a real TTY into the host (node-pty), and comes back to the prompt', async () => {
+  it('shell <host> in netdojo dev is a real TTY into the host (node-pty), and comes back to the prompt', async () => {
     const pty = await import('node-pty');
     const p = pty.spawn(process.execPath, [CLI, 'dev', dir], { cols: 100, rows: 30, env: ENV as Record<string, string> });
     let out = '';

@@ -1,4 +1,4 @@
-// Smoke test of `labctl bench --quick` with tiny counts: it runs to the end, reports every figure
+// Smoke test of `netdojo bench --quick` with tiny counts: it runs to the end, reports every figure
 // of DESIGN §8 (with its ratio to a baseline where the issue defines one), writes JSON and
 // markdown, and leaves no Docker object of its run behind. Timing values are never asserted.
 import { execa } from 'execa';
@@ -11,13 +11,13 @@ import type { BenchResult } from '../../server/src/bench/types.js';
 vi.setConfig({ testTimeout: 900_000 });
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const out = mkdtempSync(join(tmpdir(), 'labctl-bench-smoke-'));
+const out = mkdtempSync(join(tmpdir(), 'netdojo-bench-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 it('runs every figure in quick mode and writes JSON and markdown', async () => {
   const r = await execa(
     process.execPath,
-    ['bin/labctl.mjs', 'bench', '--quick', '--ready', '2', '--echo', '20', '--throughput-mib', '2', '--check', '2', '--density', '2', '--replay', 'netns-veth', '--out', out, '--machine', 'smoke'],
+    ['bin/netdojo.mjs', 'bench', '--quick', '--ready', '2', '--echo', '20', '--throughput-mib', '2', '--check', '2', '--density', '2', '--replay', 'netns-veth', '--out', out, '--machine', 'smoke'],
     { cwd: ROOT, reject: false, all: true },
   );
   expect(r.exitCode, r.all).toBe(0);

@@ -125,12 +125,12 @@ async function measure(name: string, open: (id: string) => Promise<Term>, id: st
   };
 }
 
-const name = `labctl-bench-terminal-${process.pid}`;
+const name = `netdojo-bench-terminal-${process.pid}`;
 const container = await docker.createContainer({
   Image: process.env.IMAGE ?? 'debian:bookworm-slim',
   name,
   Cmd: ['sleep', 'infinity'],
-  Labels: { 'labctl.bench': 'terminal' },
+  Labels: { 'netdojo.bench': 'terminal' },
   HostConfig: { AutoRemove: false, NetworkMode: 'none' },
 });
 try {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { freePort } from '../../server/src/util/net.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = process.env.LABCTL_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.NETDOJO_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'docs/screenshots');
 const LAB = 'netns-veth';
 const WIDE = { width: 1280, height: 800 };
@@ -62,14 +62,14 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 async function waitForServer(): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (server?.exitCode != null) throw new Error(`labctl serve exited (${server.exitCode}):\n${serverLog.slice(-3000)}`);
+    if (server?.exitCode != null) throw new Error(`netdojo serve exited (${server.exitCode}):\n${serverLog.slice(-3000)}`);
     try {
       const res = await fetch(`${base}/api/health`);
       if (res.ok) return;
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`labctl serve did not answer on ${base} within 90 s:\n${serverLog.slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`netdojo serve did not answer on ${base} within 90 s:\n${serverLog.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -128,7 +128,7 @@ async function shot(page: Page, name: string, reveal?: string): Promise<void> {
 describe('learner web UI in headless Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set LABCTL_CHROMIUM`);
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set NETDOJO_CHROMIUM`);
     }
     await execa('npm', ['run', 'build:web'], { cwd: ROOT, timeout: 180_000 });
     if (!existsSync(join(ROOT, 'web/dist/index.html'))) throw new Error('npm run build:web produced no web/dist/index.html');
@@ -136,17 +136,17 @@ describe('learner web UI in headless Chromium', () => {
 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    dataDir = mkdtempSync(join(tmpdir(), 'labctl-e2e-data-'));
-    server = execa(join(ROOT, 'bin/labctl.mjs'), ['serve', '--port', String(port), '--data', dataDir, '--log-level', 'info'], {
+    dataDir = mkdtempSync(join(tmpdir(), 'netdojo-e2e-data-'));
+    server = execa(join(ROOT, 'bin/netdojo.mjs'), ['serve', '--port', String(port), '--data', dataDir, '--log-level', 'info'], {
       cwd: ROOT,
       reject: false,
       all: true,
-      env: { LABCTL_RATE: '0' },
+      env: { NETDOJO_RATE: '0' },
     });
     server.all?.on('data', (b: Buffer) => (serverLog = (serverLog + b.toString()).slice(-20_000)));
     await waitForServer();
 
-    profileDir = mkdtempSync(join(tmpdir(), 'labctl-e2e-chromium-'));
+    profileDir = mkdtempSync(join(tmpdir(), 'netdojo-e2e-chromium-'));
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -208,7 +208,7 @@ describe('learner web UI in headless Chromium', () => {
     }
     // Nothing labelled with our sessions may be left on the engine.
     for (const s of created) {
-      const { stdout, failed } = await execa('docker', ['ps', '-aq', '--filter', `label=labctl.session=${s.id}`], { reject: false });
+      const { stdout, failed } = await execa('docker', ['ps', '-aq', '--filter', `label=netdojo.session=${s.id}`], { reject: false });
       if (!failed && stdout.trim()) {
         problems.push(`containers left for session ${s.id}: ${stdout.trim().split('\n').join(' ')}`);
         await execa('docker', ['rm', '-f', ...stdout.trim().split('\n')], { reject: false });
@@ -228,7 +228,7 @@ describe('learner web UI in headless Chromium', () => {
       await page.screenshot({ path: join(dir, 'browser-failure.png') }).catch(() => undefined);
       const seen = await page.locator('main').innerText().catch(() => '(no page)');
       console.error(`--- page text (screenshot: test-results/browser-failure.png) ---\n${seen.slice(0, 3000)}`);
-      console.error(`--- labctl serve log (tail) ---\n${serverLog.slice(-4000)}`);
+      console.error(`--- netdojo serve log (tail) ---\n${serverLog.slice(-4000)}`);
     });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -273,7 +273,7 @@ describe('learner web UI in headless Chromium', () => {
     const links = page.locator('.step-list .step-link');
     expect(await links.count()).toBe(lab.steps.length);
     for (let i = 1; i < lab.steps.length; i++) expect(await links.nth(i).isDisabled(), `step ${i + 1} is locked`).toBe(true);
-    const stored = await page.evaluate((k) => localStorage.getItem(k), `labctl.session.${LAB}`);
+    const stored = await page.evaluate((k) => localStorage.getItem(k), `netdojo.session.${LAB}`);
     expect(stored, 'the session is remembered in localStorage').toBeTruthy();
     const sessionId = (JSON.parse(stored!) as { id: string }).id;
     expect(created.map((c) => c.id)).toContain(sessionId);
@@ -340,7 +340,7 @@ describe('learner web UI in headless Chromium', () => {
     // ---- reload: same session, progress and terminal still there ------------------------
     await page.reload();
     await waitConnected(page);
-    expect(await page.evaluate((k) => localStorage.getItem(k), `labctl.session.${LAB}`)).toBe(stored);
+    expect(await page.evaluate((k) => localStorage.getItem(k), `netdojo.session.${LAB}`)).toBe(stored);
     await expect(page.locator('.step-list .step-link').first().getAttribute('class')).resolves.toContain('done');
     await expect(page.locator('.progress').getAttribute('aria-valuenow')).resolves.toBe('1');
     const second = lab.steps[1];

@@ -24,7 +24,7 @@ const LABS = [
 const IPIP = 'cross-node-routing-ipip';
 
 function dockerObjects(sessionId: string): string[] {
-  const filter = `label=labctl.session=${sessionId}`;
+  const filter = `label=netdojo.session=${sessionId}`;
   const ls = (...args: string[]) => execFileSync('docker', [...args, '-q', '--filter', filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
   return [...ls('ps', '-a'), ...ls('network', 'ls'), ...ls('volume', 'ls')];
 }

@@ -38,7 +38,7 @@ const mask = (names: readonly (keyof typeof CAP)[]) => names.reduce((m, n) => m 
 const EXPECTED_CAPS = mask([...DOCKER_DEFAULT, 'NET_ADMIN', 'SYS_ADMIN']);
 
 function dockerObjects(sessionId: string): string[] {
-  const filter = `label=labctl.session=${sessionId}`;
+  const filter = `label=netdojo.session=${sessionId}`;
   const ls = (...args: string[]) => execFileSync('docker', [...args, '-q', '--filter', filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
   return [...ls('ps', '-a'), ...ls('network', 'ls'), ...ls('volume', 'ls')];
 }
@@ -51,7 +51,7 @@ interface HostSecurity {
 
 /** CapEff and Seccomp of a command exec'd in the host (what a learner's shell gets), and Privileged. */
 function hostSecurity(sessionId: string, host: string): HostSecurity {
-  const name = `labctl-${sessionId}-${host}`;
+  const name = `netdojo-${sessionId}-${host}`;
   const status = execFileSync('docker', ['exec', name, 'cat', '/proc/self/status'], { encoding: 'utf8' });
   const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1];
   const seccomp = /^Seccomp:\s*(\d+)/m.exec(status)?.[1];

@@ -29,7 +29,7 @@ export function catalogView(root: HTMLElement): View {
 
   function render(): void {
     clear(root);
-    document.title = `${t('catalogTitle')} · labctl`;
+    document.title = `${t('catalogTitle')} · netdojo`;
     const topMiddle = document.getElementById('topbar-middle');
     if (topMiddle) clear(topMiddle);
     const page = h('div', { class: 'catalog' }, h('h1', {}, t('catalogTitle')), h('p', { class: 'lead' }, t('catalogIntro')));

@@ -192,7 +192,7 @@ const ko: Record<Key, string> = {
 };
 
 const tables: Record<Locale, Record<Key, string>> = { en, ko };
-const STORAGE_KEY = 'labctl.locale';
+const STORAGE_KEY = 'netdojo.locale';
 
 function initialLocale(): Locale {
   const saved = safeGet(STORAGE_KEY);

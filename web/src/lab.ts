@@ -455,7 +455,7 @@ export function labView(root: HTMLElement, labId: string, autostart: boolean): V
   function render(): void {
     if (disposed) return;
     const title = lab ? tx(lab.title) : labId;
-    document.title = `${title} · labctl`;
+    document.title = `${title} · netdojo`;
     updateClock();
     renderStepsPane();
     renderTabs();

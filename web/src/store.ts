@@ -5,7 +5,7 @@ export interface StoredSession {
   expiresAt: string;
 }
 
-const key = (lab: string) => `labctl.session.${lab}`;
+const key = (lab: string) => `netdojo.session.${lab}`;
 
 export function loadSession(lab: string): StoredSession | null {
   try {

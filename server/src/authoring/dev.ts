@@ -1,4 +1,4 @@
-// `labctl dev <lab>`: the author's inner loop. One live sandbox; the lab file is re-validated on
+// `netdojo dev <lab>`: the author's inner loop. One live sandbox; the lab file is re-validated on
 // every save; a prompt runs one step's checks or solve, a replay from a step, or a shell into a
 // host (a real TTY in the same terminal). Everything is torn down on quit, EOF, Ctrl-C or SIGTERM.
 import { randomBytes } from 'node:crypto';
@@ -324,7 +324,7 @@ export class DevSession {
     }
   }
 
-  /** The replay rules of `labctl replay`, from step `from` on, in this sandbox (fresh if needed). */
+  /** The replay rules of `netdojo replay`, from step `from` on, in this sandbox (fresh if needed). */
   async replay(from: number): Promise<void> {
     const steps = this.lab.steps;
     if (from >= steps.length) return this.say('every step is solved: replay --from <step>, or reset');

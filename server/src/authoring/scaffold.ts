@@ -1,4 +1,4 @@
-// `labctl new <track>/<id>`: a lab folder with a commented lab.yaml that validates and replays
+// `netdojo new <track>/<id>`: a lab folder with a commented lab.yaml that validates and replays
 // as generated (one host, one step with setup, solve and two checks, en/ko text).
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -41,11 +41,11 @@ const yamlString = (s: string): string => JSON.stringify(s);
 export function scaffoldText(track: string, id: string, schemaRef: string, title?: string): string {
   const en = title ?? id.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
   return `# yaml-language-server: $schema=${schemaRef}
-# A labctl lab. The guide: docs/authoring.md; every field: docs/reference.md.
-#   labctl validate <this folder>   check the file (also done on every save by \`labctl dev\`)
-#   labctl dev <this folder>        a live sandbox and a prompt: check, solve, replay, shell
-#   labctl replay <this folder>     what CI runs: each check must fail before its solve, pass after
-apiVersion: labctl/v1
+# A netdojo lab. The guide: docs/authoring.md; every field: docs/reference.md.
+#   netdojo validate <this folder>   check the file (also done on every save by \`netdojo dev\`)
+#   netdojo dev <this folder>        a live sandbox and a prompt: check, solve, replay, shell
+#   netdojo replay <this folder>     what CI runs: each check must fail before its solve, pass after
+apiVersion: netdojo/v1
 kind: Lab
 ${pad(`id: ${id}`)}# must equal the folder name
 title:                           # text: a string, or {en, ko} (the UI falls back to en)
@@ -63,7 +63,7 @@ environment:
   provider: docker               # docker (one container per host) | kind (a Kubernetes cluster)
   hosts:
     - name: host                 # more hosts = more containers; add networks: to wire them
-      image: labctl/netbox       # the default image (iproute2, iptables, curl, dig, whoami-server …)
+      image: netdojo/netbox       # the default image (iproute2, iptables, curl, dig, whoami-server …)
 steps:
   - id: bring-up-lab0
     title:

@@ -21,7 +21,7 @@ function ratios(a: Record<string, number>, b: Record<string, number>, keys: stri
 }
 
 async function containerOf(sessionId: string): Promise<string> {
-  const [c] = await docker.listContainers({ filters: { label: [`labctl.session=${sessionId}`] } });
+  const [c] = await docker.listContainers({ filters: { label: [`netdojo.session=${sessionId}`] } });
   if (!c) throw new Error(`no container for session ${sessionId}`);
   return c.Id;
 }
@@ -29,7 +29,7 @@ async function containerOf(sessionId: string): Promise<string> {
 /** `docker run -d` + `docker exec true` of the sandbox image: what a sandbox cannot beat */
 async function dockerRunBaseline(ctx: Ctx): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const id = (await execa('docker', ['run', '-d', '--network', 'none', '--label', `labctl.scope=${ctx.scopePrefix}-base`, '--label', `labctl.bench=${ctx.runId}`, DEFAULT_IMAGE])).stdout.trim();
+  const id = (await execa('docker', ['run', '-d', '--network', 'none', '--label', `netdojo.scope=${ctx.scopePrefix}-base`, '--label', `netdojo.bench=${ctx.runId}`, DEFAULT_IMAGE])).stdout.trim();
   try {
     await execa('docker', ['exec', id, 'true']);
     return ms(t0);
@@ -385,9 +385,9 @@ export async function replayFigure(ctx: Ctx): Promise<Figure> {
     const json = `${ctx.tmp}/replay-${jobs}.json`;
     ctx.say(`replay --jobs ${jobs} of ${ctx.counts.replay.join(' ')} …`);
     const t0 = process.hrtime.bigint();
-    const r = await execa(process.execPath, ['bin/labctl.mjs', 'replay', ...ctx.counts.replay, '--jobs', String(jobs), '--json', json, '--quiet'], {
+    const r = await execa(process.execPath, ['bin/netdojo.mjs', 'replay', ...ctx.counts.replay, '--jobs', String(jobs), '--json', json, '--quiet'], {
       reject: false,
-      env: { LABCTL_SCOPE: `${ctx.scopePrefix}-replay` },
+      env: { NETDOJO_SCOPE: `${ctx.scopePrefix}-replay` },
       cwd: (await import('./server.js')).ROOT,
     });
     const secs = ms(t0) / 1000;

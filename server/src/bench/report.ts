@@ -19,7 +19,7 @@ const ratio = (f: Figure): string =>
 export function toMarkdown(r: BenchResult): string {
   const m = r.machine;
   const lines = [
-    `# labctl benchmark — ${r.startedAt.slice(0, 10)} on ${m.hostname}${r.quick ? ' (quick mode: small counts, not comparable)' : ''}`,
+    `# netdojo benchmark — ${r.startedAt.slice(0, 10)} on ${m.hostname}${r.quick ? ' (quick mode: small counts, not comparable)' : ''}`,
     '',
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory (${m.freeMemoryGiB} GiB free at start), ${m.os}, kernel ${m.kernel},`,
     `Docker ${m.docker} (cgroup ${m.dockerCgroup}), Node ${m.node}. Load average at start: ${m.loadAverageAtStart.join(', ')};`,

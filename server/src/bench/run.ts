@@ -1,6 +1,6 @@
-// `labctl bench`: runs every figure of DESIGN §8 against real `labctl serve` processes on loopback,
+// `netdojo bench`: runs every figure of DESIGN §8 against real `netdojo serve` processes on loopback,
 // writes bench/results/<date>-<machine>.{json,md} and latest.md, and leaves nothing behind: every
-// Docker object it makes carries a labctl.scope starting with bench-<run id>, swept at the end.
+// Docker object it makes carries a netdojo.scope starting with bench-<run id>, swept at the end.
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,13 +30,13 @@ export interface BenchOptions {
 
 const docker = new Docker();
 
-/** every Docker object whose labctl.scope starts with `prefix` or that is labelled labctl.bench=<run> */
+/** every Docker object whose netdojo.scope starts with `prefix` or that is labelled netdojo.bench=<run> */
 async function objectsOf(prefix: string, runId: string): Promise<Array<{ kind: 'container' | 'network' | 'volume'; id: string; name: string }>> {
-  const mine = (l: Record<string, string> | null | undefined) => (l?.['labctl.scope'] ?? '').startsWith(prefix) || l?.['labctl.bench'] === runId;
+  const mine = (l: Record<string, string> | null | undefined) => (l?.['netdojo.scope'] ?? '').startsWith(prefix) || l?.['netdojo.bench'] === runId;
   const [cs, ns, vs] = await Promise.all([
-    docker.listContainers({ all: true, filters: { label: ['labctl.scope'] } }).then(async (a) => [...a, ...(await docker.listContainers({ all: true, filters: { label: [`labctl.bench=${runId}`] } }))]),
-    docker.listNetworks({ filters: { label: ['labctl.scope'] } }),
-    docker.listVolumes({ filters: { label: ['labctl.scope'] } }),
+    docker.listContainers({ all: true, filters: { label: ['netdojo.scope'] } }).then(async (a) => [...a, ...(await docker.listContainers({ all: true, filters: { label: [`netdojo.bench=${runId}`] } }))]),
+    docker.listNetworks({ filters: { label: ['netdojo.scope'] } }),
+    docker.listVolumes({ filters: { label: ['netdojo.scope'] } }),
   ]);
   const seen = new Set<string>();
   const out: Array<{ kind: 'container' | 'network' | 'volume'; id: string; name: string }> = [];
@@ -58,7 +58,7 @@ async function sweep(prefix: string, runId: string): Promise<string[]> {
 function poolReady(dataDir: string, lab: string): boolean {
   let db: Database.Database | undefined;
   try {
-    db = new Database(join(dataDir, 'labctl.sqlite'), { readonly: true, fileMustExist: true });
+    db = new Database(join(dataDir, 'netdojo.sqlite'), { readonly: true, fileMustExist: true });
     return (db.prepare(`SELECT count(*) AS n FROM pool WHERE lab_id = ? AND state = 'ready'`).get(lab) as { n: number }).n > 0;
   } catch {
     return false;
@@ -81,7 +81,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
   try {
     await docker.getImage(DEFAULT_IMAGE).inspect();
   } catch {
-    throw new UserError(`image ${DEFAULT_IMAGE} is missing or the Docker engine does not answer: run \`labctl images build\` (see the README's setup)`);
+    throw new UserError(`image ${DEFAULT_IMAGE} is missing or the Docker engine does not answer: run \`netdojo images build\` (see the README's setup)`);
   }
   const started = new Date();
   const runId = randomBytes(4).toString('hex');
@@ -90,7 +90,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
     quick: opts.quick,
     counts,
     scopePrefix: `bench-${runId}`,
-    tmp: await mkdtemp(join(tmpdir(), 'labctl-bench-')),
+    tmp: await mkdtemp(join(tmpdir(), 'netdojo-bench-')),
     labsDir: join(ROOT, 'labs'),
     say,
   };
@@ -142,7 +142,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
   else say('nothing left behind');
 
   const result: BenchResult = {
-    labctl: '0.1.0',
+    netdojo: '0.1.0',
     startedAt: started.toISOString(),
     durationS: Math.round((Date.now() - started.getTime()) / 1000),
     quick: opts.quick,

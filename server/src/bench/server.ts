@@ -1,4 +1,4 @@
-// A `labctl serve` child process on loopback for the benchmark, and a terminal client that speaks
+// A `netdojo serve` child process on loopback for the benchmark, and a terminal client that speaks
 // the protocol of docs/dev/API.md. The server is a separate process so that its RSS is its own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -26,11 +26,11 @@ export async function startServer(opts: { dataDir: string; labs: string[]; scope
   const proc: ChildProcess = spawn(
     process.execPath,
     [
-      join(ROOT, 'bin/labctl.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', opts.dataDir,
+      join(ROOT, 'bin/netdojo.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', opts.dataDir,
       '--labs', ...opts.labs, '--web', join(opts.dataDir, 'no-web'), '--rate', '0', '--max-sessions', '500', '--log-level', 'warn',
       ...(opts.args ?? []),
     ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LABCTL_SCOPE: opts.scope } },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETDOJO_SCOPE: opts.scope } },
   );
   proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));

@@ -35,7 +35,7 @@ export interface Figure {
 }
 
 export interface BenchResult {
-  labctl: '0.1.0';
+  netdojo: '0.1.0';
   startedAt: string;
   durationS: number;
   quick: boolean;
@@ -50,7 +50,7 @@ export interface Ctx {
   runId: string;
   quick: boolean;
   counts: Counts;
-  /** every Docker object the bench makes carries a labctl.scope starting with this */
+  /** every Docker object the bench makes carries a netdojo.scope starting with this */
   scopePrefix: string;
   tmp: string;
   labsDir: string;

@@ -1,4 +1,4 @@
-// Checkers against command output recorded in the labctl/netbox image (testdata/): each kind
+// Checkers against command output recorded in the netdojo/netbox image (testdata/): each kind
 // is shown both a state that satisfies it and one that does not, and the messages are exact.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ const probe = (name: string): ExecResult => {
   return res(p.stdout, p.exitCode, p.stderr);
 };
 /** stdout of the link checker's script: link JSON, the split marker, addr JSON */
-const linkOut = (dev: string) => `${text(`link-${dev}.json`)}\n@@labctl-addr@@\n${text(`addr-${dev}.json`)}`;
+const linkOut = (dev: string) => `${text(`link-${dev}.json`)}\n@@netdojo-addr@@\n${text(`addr-${dev}.json`)}`;
 
 describe('shell', () => {
   it('passes on exit 0 and shows stdout', () => {

@@ -107,7 +107,7 @@ export function evaluateHttp(spec: HttpSpec, responses: HttpResponse[], where = 
 }
 
 export const http: Checker<HttpSpec> = async (spec, ctx) => {
-  const marker = `@@labctl-${randomBytes(6).toString('hex')}@@`;
+  const marker = `@@netdojo-${randomBytes(6).toString('hex')}@@`;
   const res: ExecResult = await probe(ctx, spec, httpCommand(spec, marker), (spec.repeat * 6 + 10) * 1000);
   const responses = parseHttp(res.stdout, marker);
   if (responses.length === 0) {

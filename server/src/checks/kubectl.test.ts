@@ -48,10 +48,10 @@ describe('kubectl checker: get', () => {
   });
 
   it('matches a regex; exists; exists: false', async () => {
-    const ok = sandbox(() => ({ stdout: 'labctl-x-worker labctl-x-worker2' }));
+    const ok = sandbox(() => ({ stdout: 'netdojo-x-worker netdojo-x-worker2' }));
     expect((await kubectl(spec({ get: 'pods/client pods/server', jsonpath: '{.items[*].spec.nodeName}', matches: 'worker .*worker2$' }), ctx(ok.sb))).pass).toBe(true);
     expect(ok.runs[0]!.script).toBe("kubectl get 'pods/client' 'pods/server' -o jsonpath='{.items[*].spec.nodeName}'");
-    const bad = sandbox(() => ({ stdout: 'labctl-x-worker labctl-x-worker' }));
+    const bad = sandbox(() => ({ stdout: 'netdojo-x-worker netdojo-x-worker' }));
     const out = await kubectl(spec({ get: 'pods/client pods/server', jsonpath: '{.items[*].spec.nodeName}', matches: 'worker .*worker2$' }), ctx(bad.sb));
     expect(out.pass).toBe(false);
     expect(out.message).toContain('which does not match /worker .*worker2$/');

@@ -21,7 +21,7 @@ export interface IpLink {
   addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
 }
 
-const SPLIT = '@@labctl-addr@@';
+const SPLIT = '@@netdojo-addr@@';
 
 export function linkCommand(spec: LinkSpec): string {
   const dev = sq(spec.name);

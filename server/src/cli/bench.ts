@@ -1,4 +1,4 @@
-// `labctl bench`: the figures of DESIGN §8, each beside a baseline measured in the same run.
+// `netdojo bench`: the figures of DESIGN §8, each beside a baseline measured in the same run.
 import { InvalidArgumentError, type Command } from 'commander';
 
 function count(name: string, min: number, max: number) {

@@ -1,4 +1,4 @@
-// `labctl dev <lab>`: a live sandbox for the author, re-validated on save, driven from a prompt.
+// `netdojo dev <lab>`: a live sandbox for the author, re-validated on save, driven from a prompt.
 import { InvalidArgumentError, type Command } from 'commander';
 import { DevSession, DEV_HELP } from '../authoring/dev.js';
 import { loadLabFile } from '../labs/loader.js';

@@ -1,9 +1,9 @@
-// `labctl images build|ls`: the sandbox images (infra/images/<name>/Dockerfile).
+// `netdojo images build|ls`: the sandbox images (infra/images/<name>/Dockerfile).
 import type { Command } from 'commander';
 import { buildImages, imageStates } from '../images/build.js';
 
 export function register(program: Command): void {
-  const images = program.command('images').description('build and list the sandbox images (labctl/netbox, labctl/dind)');
+  const images = program.command('images').description('build and list the sandbox images (netdojo/netbox, netdojo/dind)');
 
   images
     .command('build')
@@ -32,7 +32,7 @@ export function register(program: Command): void {
         s.tag,
         s.present ? s.imageId!.slice(7, 19) : '-',
         s.present ? `${(s.sizeBytes! / 1e6).toFixed(0)} MB` : '-',
-        !s.present ? 'missing' : s.upToDate ? 'up to date' : 'stale (run: labctl images build)',
+        !s.present ? 'missing' : s.upToDate ? 'up to date' : 'stale (run: netdojo images build)',
       ]);
       const header = ['IMAGE', 'ID', 'SIZE', 'STATE'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -1,4 +1,4 @@
-// `labctl ls [paths…]`: the catalog as a table (or JSON).
+// `netdojo ls [paths…]`: the catalog as a table (or JSON).
 import type { Command } from 'commander';
 import { loadLabs } from '../labs/loader.js';
 import { DEFAULT_LABS_DIR, displayPath } from '../labs/paths.js';

@@ -1,4 +1,4 @@
-// `labctl new <track>/<id>`: scaffold a lab folder that validates and replays as generated.
+// `netdojo new <track>/<id>`: scaffold a lab folder that validates and replays as generated.
 import type { Command } from 'commander';
 import { scaffoldLab } from '../authoring/scaffold.js';
 import { DEFAULT_LABS_DIR, displayPath } from '../labs/paths.js';
@@ -19,9 +19,9 @@ export function register(program: Command): void {
           `created ${displayPath(made.file)}`,
           '',
           'next:',
-          `  labctl validate ${dir}      check it (editors check it too: see docs/authoring.md)`,
-          `  labctl dev ${dir}           a live sandbox: check <step>, solve <step>, replay, shell <host>`,
-          `  labctl replay ${dir}        prove it: every check fails before its solve and passes after`,
+          `  netdojo validate ${dir}      check it (editors check it too: see docs/authoring.md)`,
+          `  netdojo dev ${dir}           a live sandbox: check <step>, solve <step>, replay, shell <host>`,
+          `  netdojo replay ${dir}        prove it: every check fails before its solve and passes after`,
           '',
         ].join('\n'),
       );

@@ -1,4 +1,4 @@
-// `labctl replay [lab|dir…]`: prove labs from fresh sandboxes (DESIGN §3) and report.
+// `netdojo replay [lab|dir…]`: prove labs from fresh sandboxes (DESIGN §3) and report.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';

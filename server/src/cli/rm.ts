@@ -1,4 +1,4 @@
-// `labctl rm <session…>`: remove a sandbox left up by `replay --keep` (or a crashed `labctl dev`).
+// `netdojo rm <session…>`: remove a sandbox left up by `replay --keep` (or a crashed `netdojo dev`).
 import type { Command } from 'commander';
 import { getProvider, PROVIDER_NAMES } from '../sandbox/providers.js';
 import type { ProviderName } from '../sandbox/types.js';
@@ -7,7 +7,7 @@ import { UserError } from '../util/errors.js';
 export function register(program: Command): void {
   program
     .command('rm')
-    .description('remove sandboxes by session id (as printed by `labctl replay --keep`): containers, networks, volumes')
+    .description('remove sandboxes by session id (as printed by `netdojo replay --keep`): containers, networks, volumes')
     .argument('<sessions...>', 'session ids, e.g. replay-3f2a9c01de')
     .option('--provider <name>', `the provider that created them (${PROVIDER_NAMES.join(', ')})`, 'docker')
     .action(async (sessions: string[], opts: { provider: string }) => {
@@ -17,7 +17,7 @@ export function register(program: Command): void {
       for (const sessionId of sessions) {
         const before = await provider.leftovers(sessionId);
         if (!before.length) {
-          process.stderr.write(`labctl: no sandbox with session id ${sessionId}\n`);
+          process.stderr.write(`netdojo: no sandbox with session id ${sessionId}\n`);
           missing++;
           continue;
         }

@@ -1,4 +1,4 @@
-// `labctl schema`: print or write the lab format's JSON Schema (schema/lab.schema.json).
+// `netdojo schema`: print or write the lab format's JSON Schema (schema/lab.schema.json).
 import type { Command } from 'commander';
 import { labJsonSchemaIsCurrent, renderLabJsonSchema, writeLabJsonSchema } from '../labs/jsonschema.js';
 import { displayPath, SCHEMA_FILE } from '../labs/paths.js';
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--check', `exit 1 if ${displayPath(SCHEMA_FILE)} is not up to date`)
     .action(async (opts: { write?: boolean; check?: boolean }) => {
       if (opts.check) {
-        if (!(await labJsonSchemaIsCurrent())) throw new UserError(`${displayPath(SCHEMA_FILE)} is stale: run 'labctl schema --write'`, 1);
+        if (!(await labJsonSchemaIsCurrent())) throw new UserError(`${displayPath(SCHEMA_FILE)} is stale: run 'netdojo schema --write'`, 1);
         process.stdout.write(`${displayPath(SCHEMA_FILE)} is up to date\n`);
       } else if (opts.write) {
         const changed = await writeLabJsonSchema();

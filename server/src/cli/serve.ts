@@ -1,4 +1,4 @@
-// `labctl serve`: the platform server (API, terminals, web UI) on one port.
+// `netdojo serve`: the platform server (API, terminals, web UI) on one port.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
@@ -24,29 +24,29 @@ export function duration(v: string): number {
   return ms;
 }
 
-const env = (name: string): string | undefined => process.env[`LABCTL_${name}`] || undefined;
+const env = (name: string): string | undefined => process.env[`NETDOJO_${name}`] || undefined;
 
 export function register(program: Command): void {
   program
     .command('serve')
     .description('run the platform server: HTTP API, browser terminals and the web UI')
-    .option('--port <n>', 'TCP port to listen on (env LABCTL_PORT)', int('--port', 0, 65535), Number(env('PORT') ?? 8080))
-    .option('--host <addr>', 'address to listen on (env LABCTL_HOST)', env('HOST') ?? '127.0.0.1')
-    .option('--data <dir>', 'directory for the session database (env LABCTL_DATA)', env('DATA') ?? 'data')
-    .option('--labs <dir...>', 'lab folders to offer (env LABCTL_LABS, comma-separated)', env('LABS')?.split(',') ?? ['labs'])
-    .option('--web <dir>', 'the built web UI to serve at / (env LABCTL_WEB)', env('WEB') ?? 'web/dist')
-    .option('--max-sessions <n>', 'concurrent sessions at most (env LABCTL_MAX_SESSIONS)', int('--max-sessions', 1, 10_000), Number(env('MAX_SESSIONS') ?? DEFAULTS.maxSessions))
-    .addOption(new Option('--ttl <duration>', 'lifetime of a session, e.g. 2h (env LABCTL_TTL)').argParser(duration).default(duration(env('TTL') ?? '2h'), env('TTL') ?? '2h'))
+    .option('--port <n>', 'TCP port to listen on (env NETDOJO_PORT)', int('--port', 0, 65535), Number(env('PORT') ?? 8080))
+    .option('--host <addr>', 'address to listen on (env NETDOJO_HOST)', env('HOST') ?? '127.0.0.1')
+    .option('--data <dir>', 'directory for the session database (env NETDOJO_DATA)', env('DATA') ?? 'data')
+    .option('--labs <dir...>', 'lab folders to offer (env NETDOJO_LABS, comma-separated)', env('LABS')?.split(',') ?? ['labs'])
+    .option('--web <dir>', 'the built web UI to serve at / (env NETDOJO_WEB)', env('WEB') ?? 'web/dist')
+    .option('--max-sessions <n>', 'concurrent sessions at most (env NETDOJO_MAX_SESSIONS)', int('--max-sessions', 1, 10_000), Number(env('MAX_SESSIONS') ?? DEFAULTS.maxSessions))
+    .addOption(new Option('--ttl <duration>', 'lifetime of a session, e.g. 2h (env NETDOJO_TTL)').argParser(duration).default(duration(env('TTL') ?? '2h'), env('TTL') ?? '2h'))
     .addOption(
-      new Option('--idle-timeout <duration>', 'end a session after this long without activity (env LABCTL_IDLE_TIMEOUT)').argParser(duration).default(duration(env('IDLE_TIMEOUT') ?? '30m'), env('IDLE_TIMEOUT') ?? '30m'),
+      new Option('--idle-timeout <duration>', 'end a session after this long without activity (env NETDOJO_IDLE_TIMEOUT)').argParser(duration).default(duration(env('IDLE_TIMEOUT') ?? '30m'), env('IDLE_TIMEOUT') ?? '30m'),
     )
-    .option('--rate <n>', 'session creations per client per minute, 0 = unlimited (env LABCTL_RATE)', int('--rate', 0, 100_000), Number(env('RATE') ?? DEFAULTS.createPerMinute))
+    .option('--rate <n>', 'session creations per client per minute, 0 = unlimited (env NETDOJO_RATE)', int('--rate', 0, 100_000), Number(env('RATE') ?? DEFAULTS.createPerMinute))
     .addOption(new Option('--reap-interval <duration>', 'how often expired and idle sessions are ended').argParser(duration).default(DEFAULTS.reaperIntervalMs, '15s'))
     .addOption(new Option('--terminal-grace <duration>', 'how long a shell outlives its closed browser socket').argParser(duration).default(5 * 60_000, '5m'))
-    .option('--pool <n>', 'warm pool: ready sandboxes kept per pooled lab, 0 = none (env LABCTL_POOL)', int('--pool', 0, 50), Number(env('POOL') ?? 1))
+    .option('--pool <n>', 'warm pool: ready sandboxes kept per pooled lab, 0 = none (env NETDOJO_POOL)', int('--pool', 0, 50), Number(env('POOL') ?? 1))
     .option(
       '--pool-labs <ids>',
-      'comma-separated lab ids to pool (env LABCTL_POOL_LABS); default: every cheap lab (one docker host, no Docker inside)',
+      'comma-separated lab ids to pool (env NETDOJO_POOL_LABS); default: every cheap lab (one docker host, no Docker inside)',
       (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean),
       env('POOL_LABS')?.split(',').map((x) => x.trim()).filter(Boolean),
     )
@@ -92,6 +92,6 @@ export function register(program: Command): void {
         throw new UserError(`cannot listen on ${o.host}:${o.port}: ${err instanceof Error ? err.message : String(err)}`);
       }
       const { catalog } = app.platform;
-      app.log.info({ labs: catalog.all().length, data: resolve(o.data) }, 'labctl serve is ready');
+      app.log.info({ labs: catalog.all().length, data: resolve(o.data) }, 'netdojo serve is ready');
     });
 }

@@ -4,16 +4,16 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const FIXTURES = 'server/src/labs/fixtures';
-const labctl = (...args: string[]) => execa('./bin/labctl.mjs', args, { cwd: ROOT, reject: false });
+const netdojo = (...args: string[]) => execa('./bin/netdojo.mjs', args, { cwd: ROOT, reject: false });
 
 function noStack(text: string): void {
   expect(text).not.toMatch(/^\s+at /m);
   expect(text).not.toMatch(/Error:|node:internal/);
 }
 
-describe('labctl validate', () => {
+describe('netdojo validate', () => {
   it('prints file:line:col problems and a summary, exits 1, no stack trace', async () => {
-    const r = await labctl('validate', `${FIXTURES}/broken/undeclared-host`, `${FIXTURES}/broken/yaml-syntax`, `${FIXTURES}/valid`);
+    const r = await netdojo('validate', `${FIXTURES}/broken/undeclared-host`, `${FIXTURES}/broken/yaml-syntax`, `${FIXTURES}/valid`);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe('');
     noStack(r.stdout);
@@ -26,17 +26,17 @@ describe('labctl validate', () => {
   });
 
   it('exits 0 on valid labs; warnings do not fail unless --strict', async () => {
-    const ok = await labctl('validate', `${FIXTURES}/valid`);
+    const ok = await netdojo('validate', `${FIXTURES}/valid`);
     expect([ok.exitCode, ok.stdout]).toEqual([0, '1 lab valid, 0 with errors']);
-    const warn = await labctl('validate', `${FIXTURES}/broken/no-schema-line`);
+    const warn = await netdojo('validate', `${FIXTURES}/broken/no-schema-line`);
     expect(warn.exitCode).toBe(0);
     expect(warn.stdout).toMatch(/^server\/src\/labs\/fixtures\/broken\/no-schema-line\/lab\.yaml:1:1: warning: the file should start with .*\n1 lab valid, 0 with errors, 1 warning$/);
-    const strict = await labctl('validate', '--strict', `${FIXTURES}/broken/no-schema-line`);
+    const strict = await netdojo('validate', '--strict', `${FIXTURES}/broken/no-schema-line`);
     expect(strict.exitCode).toBe(1);
   });
 
   it('--json gives the labs, the problems and the summary', async () => {
-    const r = await labctl('validate', '--json', `${FIXTURES}/broken/bad-regex`, `${FIXTURES}/valid`);
+    const r = await netdojo('validate', '--json', `${FIXTURES}/broken/bad-regex`, `${FIXTURES}/valid`);
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout) as { ok: boolean; labs: unknown[]; problems: unknown[]; summary: unknown };
     expect(report.ok).toBe(false);
@@ -48,21 +48,21 @@ describe('labctl validate', () => {
   });
 
   it('a path that does not exist is a one-line problem', async () => {
-    const r = await labctl('validate', 'no/such/dir');
+    const r = await netdojo('validate', 'no/such/dir');
     expect([r.exitCode, r.stdout]).toEqual([1, 'no/such/dir:1:1: error: no such file or directory\n0 labs valid, 1 with errors']);
     noStack(r.stderr);
   });
 });
 
-describe('labctl ls', () => {
+describe('netdojo ls', () => {
   it('lists labs as a table and as JSON', async () => {
-    const table = await labctl('ls', `${FIXTURES}/valid`);
+    const table = await netdojo('ls', `${FIXTURES}/valid`);
     expect(table.exitCode).toBe(0);
     expect(table.stdout.split('\n')).toEqual([
       'TRACK  ID          LEVEL         MIN  REQUIRES  TITLE',
       'test   multi-host  intermediate  20   docker    Route between two hosts over two networks',
     ]);
-    const json = await labctl('ls', '--json', '--lang', 'ko', `${FIXTURES}/valid`);
+    const json = await netdojo('ls', '--json', '--lang', 'ko', `${FIXTURES}/valid`);
     expect(JSON.parse(json.stdout)).toEqual([
       {
         track: 'test',
@@ -77,17 +77,17 @@ describe('labctl ls', () => {
   });
 
   it('reports labs with errors on stderr and exits 1', async () => {
-    const r = await labctl('ls', `${FIXTURES}/broken/bad-enum`);
+    const r = await netdojo('ls', `${FIXTURES}/broken/bad-enum`);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe(`${FIXTURES}/broken/bad-enum/lab.yaml:7:8: error: 'level' must be one of beginner, intermediate, advanced, got 'expert'`);
   });
 });
 
-describe('labctl schema', () => {
+describe('netdojo schema', () => {
   it('prints the schema; --check agrees with the committed file', async () => {
-    const r = await labctl('schema');
-    expect(JSON.parse(r.stdout)).toMatchObject({ $id: 'urn:labctl:schema:lab:v1', title: 'labctl lab' });
-    const check = await labctl('schema', '--check');
+    const r = await netdojo('schema');
+    expect(JSON.parse(r.stdout)).toMatchObject({ $id: 'urn:netdojo:schema:lab:v1', title: 'netdojo lab' });
+    const check = await netdojo('schema', '--check');
     expect([check.exitCode, check.stdout]).toEqual([0, 'schema/lab.schema.json is up to date']);
   });
 });

@@ -1,4 +1,4 @@
-// `labctl validate [paths…]`: load and lint labs without running anything.
+// `netdojo validate [paths…]`: load and lint labs without running anything.
 import type { Command } from 'commander';
 import { hasErrors, loadLabs } from '../labs/loader.js';
 import { DEFAULT_LABS_DIR, displayPath } from '../labs/paths.js';

@@ -1,5 +1,5 @@
 // The platform server as a fastify instance: build(opts) wires store, catalog, sessions, terminals
-// and routes; `labctl serve` listens on it, tests build it on a temp data dir.
+// and routes; `netdojo serve` listens on it, tests build it on a temp data dir.
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -84,7 +84,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
       if (!cache.has(name)) cache.set(name, getProvider(name, { docker: { scope, allowNoUserns: opts.allowNoUserns ?? false, warn: (m) => app.log.warn(m) } }));
       return cache.get(name)!;
     });
-  const store = new SessionStore(join(resolve(opts.dataDir), 'labctl.sqlite'));
+  const store = new SessionStore(join(resolve(opts.dataDir), 'netdojo.sqlite'));
   const catalog = new Catalog(providers);
   await catalog.load(opts.labs);
   for (const p of catalog.problems) app.log.warn(`lab skipped: ${p}`);
@@ -124,7 +124,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'labctl', version: '0.1.0', description: 'Hands-on lab platform: sessions, checks, terminals' },
+      info: { title: 'netdojo', version: '0.1.0', description: 'Hands-on lab platform: sessions, checks, terminals' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
@@ -168,7 +168,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     app.get('/labs/*', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'));
   } else {
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>
-      reply.code(503).type('text/plain').send('labctl: the web UI is not built (npm run build:web); the API is at /api and its documentation at /docs\n'),
+      reply.code(503).type('text/plain').send('netdojo: the web UI is not built (npm run build:web); the API is at /api and its documentation at /docs\n'),
     );
   }
 

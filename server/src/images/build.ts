@@ -101,7 +101,7 @@ export async function buildImages(names: string[] = [], opts: BuildOptions = {})
 async function runBuild(spec: ImageSpec, hash: string, opts: BuildOptions, say: (line: string) => void): Promise<void> {
   const stream = await docker().buildImage(
     { context: spec.dir, src: await contextFiles(spec.dir) },
-    { t: spec.tag, labels: { [HASH_LABEL]: hash, 'labctl.image': spec.name }, rm: true, forcerm: true, nocache: !!opts.force, pull: false },
+    { t: spec.tag, labels: { [HASH_LABEL]: hash, 'netdojo.image': spec.name }, rm: true, forcerm: true, nocache: !!opts.force, pull: false },
   );
   const tail: string[] = [];
   await new Promise<void>((resolve, reject) => {

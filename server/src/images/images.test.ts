@@ -7,7 +7,7 @@ import { buildImages, imageStates, selectImages } from './build.js';
 import { IMAGES } from './catalog.js';
 import { contentHash } from './hash.js';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'labctl-img-'));
+const tmp = mkdtempSync(path.join(tmpdir(), 'netdojo-img-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('content hash', () => {
@@ -34,7 +34,7 @@ describe('image builder', () => {
     expect(() => selectImages(['nope'])).toThrow(/unknown image nope/);
   });
 
-  it('skips images whose content hash label matches (run after `labctl images build`)', async () => {
+  it('skips images whose content hash label matches (run after `netdojo images build`)', async () => {
     const lines: string[] = [];
     const outcomes = await buildImages([], { onProgress: (l) => lines.push(l) });
     // a stale image is rebuilt here; a second call must then skip every one
@@ -44,9 +44,9 @@ describe('image builder', () => {
     expect(lines.filter((l) => /up to date/.test(l)).length).toBeGreaterThanOrEqual(3);
     const states = await imageStates();
     expect(states.map((s) => [s.tag, s.present, s.upToDate])).toEqual([
-      ['labctl/netbox', true, true],
-      ['labctl/inner', true, true],
-      ['labctl/dind', true, true],
+      ['netdojo/netbox', true, true],
+      ['netdojo/inner', true, true],
+      ['netdojo/dind', true, true],
     ]);
   }, 600_000);
 });

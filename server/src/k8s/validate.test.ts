@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 function copyLab(id: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'labctl-k8s-validate-'));
+  const dir = mkdtempSync(join(tmpdir(), 'netdojo-k8s-validate-'));
   tmp.push(dir);
   cpSync(join(TRACK, id), join(dir, id), { recursive: true });
   return join(dir, id);

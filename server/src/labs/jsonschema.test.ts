@@ -10,13 +10,13 @@ const FIXTURES = join(import.meta.dirname, 'fixtures');
 const validLab = parse(readFileSync(join(FIXTURES, 'valid', 'multi-host', 'lab.yaml'), 'utf8')) as Record<string, unknown>;
 
 describe('schema/lab.schema.json', () => {
-  it('is up to date with the zod schema (run `labctl schema --write`)', () => {
+  it('is up to date with the zod schema (run `netdojo schema --write`)', () => {
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(renderLabJsonSchema());
   });
 
   it('has an id, a title and a description', () => {
     const schema = labJsonSchema();
-    expect(schema).toMatchObject({ $id: LAB_SCHEMA_ID, title: 'labctl lab', $schema: 'https://json-schema.org/draft/2020-12/schema' });
+    expect(schema).toMatchObject({ $id: LAB_SCHEMA_ID, title: 'netdojo lab', $schema: 'https://json-schema.org/draft/2020-12/schema' });
     expect(String(schema.description)).toContain('lab.yaml');
   });
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { SCHEMA_FILE } from './paths.js';
 import { Lab } from './schema.js';
 
-export const LAB_SCHEMA_ID = 'urn:labctl:schema:lab:v1';
+export const LAB_SCHEMA_ID = 'urn:netdojo:schema:lab:v1';
 
 /** The JSON Schema of a lab file as written by instructors (defaults are optional). */
 export function labJsonSchema(): Record<string, unknown> {
@@ -14,10 +14,10 @@ export function labJsonSchema(): Record<string, unknown> {
   return {
     $schema,
     $id: LAB_SCHEMA_ID,
-    title: 'labctl lab',
+    title: 'netdojo lab',
     description:
-      'A hands-on lab for labctl: labs/<track>/<id>/lab.yaml. Text fields take a string or {en, ko}. ' +
-      '`labctl validate` checks what a schema cannot (ids, hosts, regexes, addresses, assets).',
+      'A hands-on lab for netdojo: labs/<track>/<id>/lab.yaml. Text fields take a string or {en, ko}. ' +
+      '`netdojo validate` checks what a schema cannot (ids, hosts, regexes, addresses, assets).',
     ...rest,
   };
 }

@@ -82,7 +82,7 @@ describe('networks', () => {
 });
 
 describe('assets', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'labctl-lint-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'netdojo-lint-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const labAt = (name: string, withFiles: boolean): string => {
     const dir = join(tmp, name);
@@ -162,11 +162,11 @@ describe('the $schema line', () => {
     expect(lint((s) => s.replace('$schema=../../../../../../schema/lab.schema.json', '$schema=../schema/lab.schema.json'))).toEqual([
       "1:33: warning: $schema points at '../schema/lab.schema.json'; expected '../../../../../../schema/lab.schema.json'",
     ]);
-    expect(lint((s) => `apiVersion: labctl/v1\n${s.replace('apiVersion: labctl/v1\n', '')}`)).toEqual(['2:1: warning: the $schema line must be the first line of the file']);
+    expect(lint((s) => `apiVersion: netdojo/v1\n${s.replace('apiVersion: netdojo/v1\n', '')}`)).toEqual(['2:1: warning: the $schema line must be the first line of the file']);
   });
 
   it('outside a repository that holds the schema, any path to lab.schema.json is accepted', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'labctl-schema-line-'));
+    const tmp = mkdtempSync(join(tmpdir(), 'netdojo-schema-line-'));
     try {
       const file = join(tmp, 'multi-host', 'lab.yaml');
       mkdirSync(join(tmp, 'multi-host', 'files'), { recursive: true });

@@ -70,8 +70,8 @@ describe('the valid multi-host lab', () => {
     expect(file).toBe(VALID_FILE);
     expect(dir).toBe(VALID);
     expect(lab.environment.hosts.map((h) => [h.name, h.image])).toEqual([
-      ['node1', 'labctl/netbox'],
-      ['node2', 'labctl/netbox'],
+      ['node1', 'netdojo/netbox'],
+      ['node2', 'netdojo/netbox'],
     ]);
     expect(lab.environment.networks.map((n) => n.hosts)).toEqual([
       { node1: '10.10.1.10', node2: '10.10.1.20' },
@@ -102,7 +102,7 @@ describe('loadLabFile', () => {
 });
 
 describe('loadLabs paths', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'labctl-loader-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'netdojo-loader-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('accepts lab folders, lab files and trees, without duplicates', async () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 export const LAB_FILE = 'lab.yaml';
 /** The JSON Schema of the lab format, relative to the repository root. */
 export const SCHEMA_REL_PATH = 'schema/lab.schema.json';
-/** The labctl repository root (this file is server/src/labs/paths.ts). */
+/** The netdojo repository root (this file is server/src/labs/paths.ts). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const SCHEMA_FILE = join(REPO_ROOT, SCHEMA_REL_PATH);
 /** The default place `validate`/`ls` look at. */

@@ -1,4 +1,4 @@
-// The lab format (DESIGN §2): the public contract between instructors and labctl.
+// The lab format (DESIGN §2): the public contract between instructors and netdojo.
 // Every object is strict so that a typo is an error, never a silently ignored field.
 import { z } from 'zod';
 
@@ -28,7 +28,7 @@ export const Requirement = z
 
 export const Host = z.strictObject({
   name: HostName,
-  image: z.string().default('labctl/netbox').meta({ description: 'image of this host; built by `labctl images build`' }),
+  image: z.string().default('netdojo/netbox').meta({ description: 'image of this host; built by `netdojo images build`' }),
   docker: z.boolean().default(false).meta({ description: 'runs a Docker engine inside (the dind variant: more privileges)' }),
   hostname: z.string().optional(),
   env: z.record(z.string(), z.string()).optional(),
@@ -193,7 +193,7 @@ export type Step = z.infer<typeof Step>;
 
 export const Lab = z.strictObject({
   $schema: z.string().optional(),
-  apiVersion: z.literal('labctl/v1'),
+  apiVersion: z.literal('netdojo/v1'),
   kind: z.literal('Lab'),
   id: Id,
   title: Text,

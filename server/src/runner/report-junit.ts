@@ -84,7 +84,7 @@ export function toJUnit(summary: ReplaySummary): string {
   const sum = (attr: string) => suites.reduce((n, s) => n + tests(s, attr), 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="labctl replay" tests="${sum('tests')}" failures="${sum('failures')}" errors="0" skipped="${sum('skipped')}" time="${secs(summary.durationMs)}">`,
+    `<testsuites name="netdojo replay" tests="${sum('tests')}" failures="${sum('failures')}" errors="0" skipped="${sum('skipped')}" time="${secs(summary.durationMs)}">`,
     ...suites,
     '</testsuites>',
     '',

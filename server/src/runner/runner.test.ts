@@ -33,7 +33,7 @@ function recorder(reply: (call: Call) => Partial<ExecResult>): { sandbox: Sandbo
 }
 
 const lab = Lab.parse({
-  apiVersion: 'labctl/v1',
+  apiVersion: 'netdojo/v1',
   kind: 'Lab',
   id: 'unit',
   title: { en: 'Unit', ko: '유닛' },
@@ -163,7 +163,7 @@ describe('reports', () => {
 
   it('JUnit: failures per check, lab-level failures on the sandbox case, skipped labs', () => {
     const xml = toJUnit(summary);
-    expect(xml).toContain('<testsuites name="labctl replay" tests="4" failures="2" errors="0" skipped="2" time="2.000">');
+    expect(xml).toContain('<testsuites name="netdojo replay" tests="4" failures="2" errors="0" skipped="2" time="2.000">');
     expect(xml).toContain(
       '<testcase classname="unit" name="one/ns" time="0.010"><failure message="step one, check ns: passed before the solve — it proves nothing (ok)"/><system-out>before solve: PASS (ok)\nafter solve: PASS (ok)\nexpected (before): a &lt;tag&gt; &amp; &quot;quote&quot;\nactual (before): x</system-out></testcase>',
     );

@@ -45,7 +45,7 @@ export interface LabRun {
   steps: StepRun[];
   /** objects the provider still saw for the session after teardown (must be empty) */
   leftovers: string[];
-  /** the sandbox was left up after a failure (replay --keep): remove it with `labctl rm <sessionId>` */
+  /** the sandbox was left up after a failure (replay --keep): remove it with `netdojo rm <sessionId>` */
   kept?: boolean;
   timings: { createMs?: number; teardownMs?: number };
 }

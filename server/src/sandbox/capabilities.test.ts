@@ -5,7 +5,7 @@ import { docker } from './docker/client.js';
 
 describe('capabilities', () => {
   afterEach(() => {
-    delete process.env.LABCTL_INTERNET;
+    delete process.env.NETDOJO_INTERNET;
     resetCapabilities();
   });
 
@@ -20,7 +20,7 @@ describe('capabilities', () => {
     expect(caps.has.internet).toBe(false);
     expect(caps.missing.internet).toMatch(/no internet access on this host/);
     // our probe container is gone (other processes on this engine may be probing at the same time)
-    const left = await docker().listContainers({ all: true, filters: { name: [`labctl-capprobe-${process.pid}-`] } });
+    const left = await docker().listContainers({ all: true, filters: { name: [`netdojo-capprobe-${process.pid}-`] } });
     expect(left).toEqual([]);
   }, 60_000);
 
@@ -30,7 +30,7 @@ describe('capabilities', () => {
   }, 60_000);
 
   it('reports kind and internet requirements in words', async () => {
-    process.env.LABCTL_INTERNET = '1';
+    process.env.NETDOJO_INTERNET = '1';
     const caps = await probeCapabilities();
     expect(caps.has.internet).toBe(true);
     const reasons = unmet(caps, ['docker', 'kind', 'kernel:nosuchthing']);

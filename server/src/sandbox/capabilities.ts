@@ -40,7 +40,7 @@ const KERNEL_WORDS: Record<string, string> = {
 
 export interface ProbeOptions {
   allowNoUserns?: boolean;
-  /** the image to probe kernel features in (default labctl/netbox) */
+  /** the image to probe kernel features in (default netdojo/netbox) */
   image?: string;
 }
 
@@ -86,7 +86,7 @@ async function probe(opts: ProbeOptions): Promise<Capabilities> {
   set('kind', await onPath('kind'), 'kind is not installed (not on PATH)');
   set('kubectl', await onPath('kubectl'), 'kubectl is not installed (not on PATH)');
   // decided without sending a packet out: the operator says so
-  set('internet', process.env.LABCTL_INTERNET === '1', 'no internet access on this host (an operator enables it with LABCTL_INTERNET=1)');
+  set('internet', process.env.NETDOJO_INTERNET === '1', 'no internet access on this host (an operator enables it with NETDOJO_INTERNET=1)');
 
   const kernel = dockerUp ? await probeKernel(opts.image ?? DEFAULT_IMAGE) : { error: 'the Docker engine does not answer' };
   for (const feature of Object.keys(KERNEL_PROBES)) {
@@ -107,7 +107,7 @@ export function unmet(caps: Capabilities, requires: string[]): Record<string, st
   const out: Record<string, string> = {};
   for (const req of requires) {
     if (caps.has[req]) continue;
-    out[req] = caps.missing[req] ?? (req.startsWith('kernel:') ? `labctl cannot probe the kernel feature "${req.slice(7)}"` : `unknown requirement "${req}"`);
+    out[req] = caps.missing[req] ?? (req.startsWith('kernel:') ? `netdojo cannot probe the kernel feature "${req.slice(7)}"` : `unknown requirement "${req}"`);
   }
   return out;
 }
@@ -119,15 +119,15 @@ async function probeKernel(image: string): Promise<{ results: Record<string, { o
   let c;
   try {
     c = await docker().createContainer({
-      name: `labctl-capprobe-${process.pid}-${Date.now()}`,
+      name: `netdojo-capprobe-${process.pid}-${Date.now()}`,
       Image: image,
       Entrypoint: ['bash', '-c', `mount -o remount,rw /proc/sys 2>/dev/null; ${script}`],
       Cmd: [],
-      Labels: { [LABEL.provider]: 'docker', 'labctl.helper': 'capprobe' },
+      Labels: { [LABEL.provider]: 'docker', 'netdojo.helper': 'capprobe' },
       HostConfig: { NetworkMode: 'none', CapAdd: ['NET_ADMIN', 'SYS_ADMIN'], Binds: ['/sys:/run/host-sys:ro'], Memory: 64 * 1024 * 1024 },
     });
   } catch (err) {
-    return { error: `cannot start a probe container from ${image} (${(err as Error).message.split('\n')[0]}); run \`labctl images build\`` };
+    return { error: `cannot start a probe container from ${image} (${(err as Error).message.split('\n')[0]}); run \`netdojo images build\`` };
   }
   try {
     await c.start();

@@ -1,4 +1,4 @@
-// Warm pool against real Docker and a real `labctl serve`: a session takes a pooled sandbox and
+// Warm pool against real Docker and a real `netdojo serve`: a session takes a pooled sandbox and
 // works like a fresh one; the pool refills; shutdown drains it; a killed server's pooled sandboxes
 // are re-adopted or removed at the next start, never left behind.
 import Database from 'better-sqlite3';
@@ -18,21 +18,21 @@ const scopeOf = serverScope;
 
 /** session ids of every Docker object labelled with this scope */
 async function inScope(scope: string): Promise<string[]> {
-  const filters = { label: [`labctl.scope=${scope}`] };
+  const filters = { label: [`netdojo.scope=${scope}`] };
   const [cs, ns, vs] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
-  const ids = [...cs.map((c) => c.Labels), ...ns.map((n) => n.Labels), ...(vs.Volumes ?? []).map((v) => v.Labels ?? {})].map((l) => l?.['labctl.session'] ?? '?');
+  const ids = [...cs.map((c) => c.Labels), ...ns.map((n) => n.Labels), ...(vs.Volumes ?? []).map((v) => v.Labels ?? {})].map((l) => l?.['netdojo.session'] ?? '?');
   return [...new Set(ids)].sort();
 }
 
 async function removeScope(scope: string): Promise<void> {
-  const filters = { label: [`labctl.scope=${scope}`] };
+  const filters = { label: [`netdojo.scope=${scope}`] };
   for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
   for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
 }
 
 function poolRows(dir: string): Array<{ id: string; lab_id: string; state: string }> {
-  const db = new Database(join(dir, 'labctl.sqlite'), { readonly: true, fileMustExist: true });
+  const db = new Database(join(dir, 'netdojo.sqlite'), { readonly: true, fileMustExist: true });
   try {
     return db.prepare('SELECT id, lab_id, state FROM pool ORDER BY created_at').all() as Array<{ id: string; lab_id: string; state: string }>;
   } catch {
@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe('warm pool', () => {
   it('hands a prepared sandbox to a session, refills, drains on shutdown and survives kill -9 without leaks', async () => {
-    const dir = tempDir('labctl-pool-');
+    const dir = tempDir('netdojo-pool-');
     dirs.push(dir);
     const scope = scopeOf(dir);
     scopes.push(scope);
@@ -138,7 +138,7 @@ describe('warm pool', () => {
   });
 
   it('removes a sandbox that was still being prepared when the server was killed', async () => {
-    const dir = tempDir('labctl-pool-warm-');
+    const dir = tempDir('netdojo-pool-warm-');
     dirs.push(dir);
     const scope = scopeOf(dir);
     scopes.push(scope);

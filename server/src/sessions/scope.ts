@@ -6,5 +6,5 @@ import { resolve } from 'node:path';
  * reconcile never touches those of another server, a replay or a test on the same engine.
  */
 export function serverScope(dataDir: string): string {
-  return process.env.LABCTL_SCOPE ?? `server-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 10)}`;
+  return process.env.NETDOJO_SCOPE ?? `server-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 10)}`;
 }

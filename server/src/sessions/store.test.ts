@@ -6,7 +6,7 @@ import { RateLimiter } from './limits.js';
 import { MIGRATIONS, SessionStore } from './store.js';
 import { hashToken, isSessionId, newSessionId, newToken, tokenMatches } from './tokens.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'labctl-store-'));
+const dir = mkdtempSync(join(tmpdir(), 'netdojo-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const row = (id: string, now = Date.now()) => ({
@@ -47,12 +47,12 @@ describe('SessionStore', () => {
     s2.close();
   });
 
-  it('refuses a database from a newer labctl', () => {
+  it('refuses a database from a newer netdojo', () => {
     const file = join(dir, 'b.sqlite');
     const s = new SessionStore(file);
     s.db.pragma('user_version = 99');
     s.close();
-    expect(() => new SessionStore(file)).toThrow(/newer than this labctl/);
+    expect(() => new SessionStore(file)).toThrow(/newer than this netdojo/);
   });
 });
 

@@ -143,7 +143,7 @@ export class SessionStore {
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
     if (current > MIGRATIONS.length) {
-      throw new Error(`the session database has schema version ${current}, newer than this labctl (${MIGRATIONS.length})`);
+      throw new Error(`the session database has schema version ${current}, newer than this netdojo (${MIGRATIONS.length})`);
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {

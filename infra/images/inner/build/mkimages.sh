@@ -24,7 +24,7 @@ for arg in "$@"; do
     d=${done_layers[$layer]}
     diffs="$diffs${diffs:+,}\"sha256:$d\""; paths="$paths${paths:+,}\"$d/layer.tar\""
   done
-  printf '{"architecture":"amd64","config":%s,"created":"1970-01-01T00:00:00Z","history":[{"created":"1970-01-01T00:00:00Z","created_by":"labctl infra/images/inner %s"}],"os":"linux","rootfs":{"type":"layers","diff_ids":[%s]}}' \
+  printf '{"architecture":"amd64","config":%s,"created":"1970-01-01T00:00:00Z","history":[{"created":"1970-01-01T00:00:00Z","created_by":"netdojo infra/images/inner %s"}],"os":"linux","rootfs":{"type":"layers","diff_ids":[%s]}}' \
     "$(tr -d '\n' < "/files/config/$name.json")" "$name" "$diffs" > "$work/config.json"
   cfg=$(sha256sum "$work/config.json" | cut -d' ' -f1)
   mv "$work/config.json" "$work/$cfg.json"

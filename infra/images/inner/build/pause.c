@@ -2,7 +2,7 @@
  * pause: the process that holds a pod's namespaces (the "pause" or "infra" container).
  * It does nothing but wait: it sleeps in pause(2), reaps children that get re-parented to it
  * (it is PID 1 of the pod's PID namespace when that is shared) and exits on SIGINT/SIGTERM.
- * Written for labctl in the spirit of Kubernetes' build/pause/linux/pause.c.
+ * Written for netdojo in the spirit of Kubernetes' build/pause/linux/pause.c.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@ static void sigreap(int signo) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-    printf("pause (labctl)\n");
+    printf("pause (netdojo)\n");
     return 0;
   }
   if (getpid() != 1) fprintf(stderr, "Warning: pause should be the first process\n");

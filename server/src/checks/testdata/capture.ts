@@ -1,4 +1,4 @@
-// Re-records the command output the checker tests read: starts a throwaway labctl/netbox
+// Re-records the command output the checker tests read: starts a throwaway netdojo/netbox
 // container, builds the documents' red/blue/green + v-net-0 setup, runs the checkers' own
 // probe commands, saves their output here, and removes the container.
 // Run: npx tsx server/src/checks/testdata/capture.ts [image]   (needs Docker)
@@ -10,8 +10,8 @@ import { dnsCommand } from '../dns.js';
 import { httpCommand } from '../http.js';
 import { pingCommand } from '../ping.js';
 
-const image = process.argv[2] ?? 'labctl/netbox';
-const name = `labctl-capture-${randomBytes(4).toString('hex')}`;
+const image = process.argv[2] ?? 'netdojo/netbox';
+const name = `netdojo-capture-${randomBytes(4).toString('hex')}`;
 const here = new URL('.', import.meta.url);
 const sh = (script: string, netns?: string) => {
   const cmd = netns ? ['ip', 'netns', 'exec', netns, 'bash', '-c', script] : ['bash', '-c', script];
@@ -50,7 +50,7 @@ echo "10.0.0.20 db.lab" >> /etc/hosts
 sleep 0.5
 `;
 
-const run = spawnSync('docker', ['run', '-d', '--name', name, '--label', 'labctl.capture=1', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_ADMIN', '-v', '/sys:/run/host-sys:ro', image], { encoding: 'utf8' });
+const run = spawnSync('docker', ['run', '-d', '--name', name, '--label', 'netdojo.capture=1', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_ADMIN', '-v', '/sys:/run/host-sys:ro', image], { encoding: 'utf8' });
 if (run.status !== 0) throw new Error(run.stderr);
 try {
   const setup = sh(SETUP);

@@ -16,13 +16,13 @@ export function bashArgv(script: string, netns?: string): string[] {
 
 /** Starts `script` detached (its own session, output to a log file) and returns at once. */
 export function backgroundArgv(netns?: string): string[] {
-  const inner = netns ? 'ip netns exec "$LABCTL_NETNS" bash -c "$LABCTL_SCRIPT"' : 'bash -c "$LABCTL_SCRIPT"';
+  const inner = netns ? 'ip netns exec "$NETDOJO_NETNS" bash -c "$NETDOJO_SCRIPT"' : 'bash -c "$NETDOJO_SCRIPT"';
   return [
     'bash',
     '-c',
     [
-      'mkdir -p /var/log/labctl',
-      'log=/var/log/labctl/bg-$(date +%s%N).log',
+      'mkdir -p /var/log/netdojo',
+      'log=/var/log/netdojo/bg-$(date +%s%N).log',
       `setsid nohup ${inner} >"$log" 2>&1 </dev/null &`,
       'echo "started pid $! (output: $log)"',
     ].join('\n'),
@@ -32,7 +32,7 @@ export function backgroundArgv(netns?: string): string[] {
 export async function execIn(container: Docker.Container, script: string, opts: ExecOptions = {}): Promise<ExecResult> {
   const started = Date.now();
   if (opts.background) {
-    const env = { ...opts.env, LABCTL_SCRIPT: script, ...(opts.netns ? { LABCTL_NETNS: opts.netns } : {}) };
+    const env = { ...opts.env, NETDOJO_SCRIPT: script, ...(opts.netns ? { NETDOJO_NETNS: opts.netns } : {}) };
     const r = await runArgv(container, backgroundArgv(opts.netns), { env });
     return { ...r, durationMs: Date.now() - started };
   }

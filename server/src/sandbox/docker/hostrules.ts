@@ -11,11 +11,11 @@
 //    host services): drop INPUT from the sandbox bridges, IPv4 and IPv6.
 //
 // The rules are inserted from a short-lived helper container in the host's network and user namespace,
-// through the same Docker API the sandboxes use, so labctl itself needs no host privileges.
+// through the same Docker API the sandboxes use, so netdojo itself needs no host privileges.
 import { docker, readAll } from './client.js';
 import { BRIDGE_PREFIX, LABEL } from './names.js';
 
-const COMMENT = 'labctl-sandbox-bridges';
+const COMMENT = 'netdojo-sandbox-bridges';
 const RULES: Array<[bin: string, table: string, chain: string, rule: string]> = [
   ['iptables', 'filter', 'DOCKER-USER', `-i ${BRIDGE_PREFIX}+ -m physdev --physdev-is-bridged -m comment --comment ${COMMENT} -j ACCEPT`],
   ['iptables', 'filter', 'INPUT', `-i ${BRIDGE_PREFIX}+ -m comment --comment ${COMMENT} -j DROP`],
@@ -42,11 +42,11 @@ export function ensureHostRules(image: string): Promise<void> {
 
 async function install(image: string): Promise<void> {
   const c = await docker().createContainer({
-    name: `labctl-hostrules-${process.pid}-${Date.now()}`,
+    name: `netdojo-hostrules-${process.pid}-${Date.now()}`,
     Image: image,
     Entrypoint: ['bash', '-c', hostRulesScript()],
     Cmd: [],
-    Labels: { [LABEL.provider]: 'docker', 'labctl.helper': 'hostrules' },
+    Labels: { [LABEL.provider]: 'docker', 'netdojo.helper': 'hostrules' },
     HostConfig: { NetworkMode: 'host', UsernsMode: 'host', CapAdd: ['NET_ADMIN', 'NET_RAW'], AutoRemove: false },
   });
   try {

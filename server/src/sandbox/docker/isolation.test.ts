@@ -68,7 +68,7 @@ describe('sandbox isolation (from inside)', () => {
     expect(r.stdout).not.toMatch(/^s/m);
     expect(r.stdout).toMatch(/No such file/);
     expect(r.stdout).not.toMatch(/\/docker\.sock\n?$/);
-    const info = await docker().getContainer(`labctl-${sessions.a}-learner`).inspect();
+    const info = await docker().getContainer(`netdojo-${sessions.a}-learner`).inspect();
     expect(info.HostConfig.Privileged).toBe(false);
     expect(info.HostConfig.Binds ?? []).not.toEqual(expect.arrayContaining([expect.stringContaining('docker.sock')]));
   });
@@ -107,8 +107,8 @@ describe('sandbox isolation (from inside)', () => {
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 53)); s.settimeout(5)
 d, _ = s.recvfrom(512); print("got", d[12:].split(b"\\0")[0][1:].decode(errors="replace"))'`;
-    const r = await a.exec('learner', `${listener} & sleep 0.5; dig @127.0.0.11 labctl-probe.invalid +tries=1 +time=2 >/dev/null; wait`);
-    expect(r.stdout).toMatch(/got labctl-probe/);
+    const r = await a.exec('learner', `${listener} & sleep 0.5; dig @127.0.0.11 netdojo-probe.invalid +tries=1 +time=2 >/dev/null; wait`);
+    expect(r.stdout).toMatch(/got netdojo-probe/);
     expect((await a.exec('learner', 'cat /etc/resolv.conf')).stdout).toMatch(/^nameserver 127\.0\.0\.1$/m);
   });
 

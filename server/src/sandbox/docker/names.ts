@@ -2,22 +2,22 @@
 import { createHash } from 'node:crypto';
 
 export const LABEL = {
-  session: 'labctl.session',
-  lab: 'labctl.lab',
-  host: 'labctl.host',
-  network: 'labctl.network',
-  provider: 'labctl.provider',
-  created: 'labctl.created',
-  /** which labctl instance owns the sandbox (list() only sees its own scope) */
-  scope: 'labctl.scope',
+  session: 'netdojo.session',
+  lab: 'netdojo.lab',
+  host: 'netdojo.host',
+  network: 'netdojo.network',
+  provider: 'netdojo.provider',
+  created: 'netdojo.created',
+  /** which netdojo instance owns the sandbox (list() only sees its own scope) */
+  scope: 'netdojo.scope',
 } as const;
 
 /** The network used when a lab declares none. */
 export const DEFAULT_NETWORK = 'default';
 
-export const containerName = (session: string, host: string) => `labctl-${session}-${host}`;
-export const networkName = (session: string, net: string) => `labctl-${session}-${net}`;
-export const dockerVolumeName = (session: string, host: string) => `labctl-${session}-${host}-docker`;
+export const containerName = (session: string, host: string) => `netdojo-${session}-${host}`;
+export const networkName = (session: string, net: string) => `netdojo-${session}-${net}`;
+export const dockerVolumeName = (session: string, host: string) => `netdojo-${session}-${host}-docker`;
 
 /**
  * Linux bridge name of a sandbox network (≤ 15 chars). The `lcb` prefix lets one host firewall rule

@@ -69,9 +69,9 @@ export function hostSetupScript(ifaces: HostInterface[], etcHosts: string, hostn
   lines.push('ip route del default 2>/dev/null || true');
   const gw = ifaces.find((f) => f.gateway && f.labAddress && f.labAddress.split('/')[0] !== f.gateway);
   if (gw) lines.push(`ip route replace default via ${q(gw.gateway!)}`);
-  lines.push(`cat > /etc/hosts <<'LABCTL_HOSTS'\n${etcHosts}LABCTL_HOSTS`);
+  lines.push(`cat > /etc/hosts <<'NETDOJO_HOSTS'\n${etcHosts}NETDOJO_HOSTS`);
   lines.push(
-    `cat > /etc/resolv.conf <<'LABCTL_RESOLV'\n# labctl: no resolver outside the sandbox; a lab that needs DNS runs its own server\nnameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\nLABCTL_RESOLV`,
+    `cat > /etc/resolv.conf <<'NETDOJO_RESOLV'\n# netdojo: no resolver outside the sandbox; a lab that needs DNS runs its own server\nnameserver 127.0.0.1\noptions ndots:1 timeout:1 attempts:1\nNETDOJO_RESOLV`,
   );
   lines.push(`hostname ${q(hostname)} 2>/dev/null || true`);
   return lines.join('\n') + '\n';

@@ -17,7 +17,7 @@ const lab = testLab('two-hosts', {
   ],
 });
 const sessions = { a: testSession('prov-a'), b: testSession('prov-b'), d: testSession('prov-dind') };
-const labDir = mkdtempSync(path.join(tmpdir(), 'labctl-prov-'));
+const labDir = mkdtempSync(path.join(tmpdir(), 'netdojo-prov-'));
 let a: Sandbox;
 let b: Sandbox;
 
@@ -117,7 +117,7 @@ describe('docker provider', () => {
     } finally {
       await term.close();
     }
-    const gone = await a.exec('alpha', 'p=$(cat /tmp/term.pid); kill -0 "$p" 2>/dev/null && echo alive || echo gone; ls /run/labctl-term-*.pid 2>/dev/null | wc -l');
+    const gone = await a.exec('alpha', 'p=$(cat /tmp/term.pid); kill -0 "$p" 2>/dev/null && echo alive || echo gone; ls /run/netdojo-term-*.pid 2>/dev/null | wc -l');
     expect(gone.stdout).toBe('gone\n0\n');
     expect((await a.exec('alpha', 'ip netns list')).stdout).toMatch(/^x\b/m);
   });
@@ -146,7 +146,7 @@ describe('docker provider', () => {
     const info = await d.exec('node', 'docker info --format "{{.ServerVersion}} {{.Driver}}"; iptables -t nat -S POSTROUTING | grep -c MASQUERADE');
     expect(info.exitCode).toBe(0);
     expect(info.stdout).toMatch(/^\d+\.\d+\.\d+\S* overlay2\n[1-9]/);
-    expect(await provider.leftovers(sessions.d)).toEqual(expect.arrayContaining([`volume:labctl-${sessions.d}-node-docker`]));
+    expect(await provider.leftovers(sessions.d)).toEqual(expect.arrayContaining([`volume:netdojo-${sessions.d}-node-docker`]));
     await provider.destroy(d.ref);
     expect(await provider.leftovers(sessions.d)).toEqual([]);
   }, 120_000);

@@ -38,8 +38,8 @@ export interface DockerProviderOptions {
   warn?: (message: string) => void;
   /**
    * Sandboxes are labelled with this scope and list() returns only those of its scope, so that one
-   * labctl instance (or a test run) never reconciles away another's sandboxes on a shared engine.
-   * Default: $LABCTL_SCOPE or "default".
+   * netdojo instance (or a test run) never reconciles away another's sandboxes on a shared engine.
+   * Default: $NETDOJO_SCOPE or "default".
    */
   scope?: string;
 }
@@ -58,8 +58,8 @@ export class DockerProvider implements Provider {
       memoryBytes: opts.memoryBytes ?? 256 * MiB,
       pidsLimit: opts.pidsLimit ?? 512,
       cpus: opts.cpus ?? 1,
-      warn: opts.warn ?? ((m) => process.stderr.write(`labctl: WARNING: ${m}\n`)),
-      scope: opts.scope ?? process.env.LABCTL_SCOPE ?? 'default',
+      warn: opts.warn ?? ((m) => process.stderr.write(`netdojo: WARNING: ${m}\n`)),
+      scope: opts.scope ?? process.env.NETDOJO_SCOPE ?? 'default',
     };
   }
 
@@ -104,7 +104,7 @@ export class DockerProvider implements Provider {
       try {
         await docker().getImage(image).inspect();
       } catch (err) {
-        if (isNotFound(err)) throw new UserError(`image ${image} is missing: run \`labctl images build\``);
+        if (isNotFound(err)) throw new UserError(`image ${image} is missing: run \`netdojo images build\``);
         throw err;
       }
     }
@@ -230,7 +230,7 @@ export class DockerProvider implements Provider {
         }
         if (h.docker) {
           say(`waiting for the Docker engine inside ${h.name}`);
-          const w = await runArgv(c, ['bash', '-c', 'command -v labctl-dind-wait >/dev/null && exec labctl-dind-wait 90; for i in $(seq 1 900); do docker info >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1']);
+          const w = await runArgv(c, ['bash', '-c', 'command -v netdojo-dind-wait >/dev/null && exec netdojo-dind-wait 90; for i in $(seq 1 900); do docker info >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1']);
           if (w.exitCode !== 0) throw new Error(`the Docker engine inside ${h.name} did not start (see /var/log/dockerd.log there)`);
         }
       }),

@@ -11,7 +11,7 @@ const DETACH_KEYS = 'ctrl-^,ctrl-@';
 
 export async function openTerminal(container: Docker.Container, size: TerminalSize, env: Record<string, string> = {}): Promise<TerminalStream> {
   const id = randomBytes(6).toString('hex');
-  const pidfile = `/run/labctl-term-${id}.pid`;
+  const pidfile = `/run/netdojo-term-${id}.pid`;
   // Closing the socket does not end an exec'd process: record the shell's pid so close() can kill it.
   const exec = await container.exec({
     Cmd: ['bash', '-c', `echo $$ > ${pidfile}; exec bash -l`],

@@ -5,7 +5,7 @@ import type { TerminalStream } from '../types.js';
 
 export function testLab(id: string, environment: LabInput['environment']): Lab {
   return Lab.parse({
-    apiVersion: 'labctl/v1',
+    apiVersion: 'netdojo/v1',
     kind: 'Lab',
     id,
     title: id,

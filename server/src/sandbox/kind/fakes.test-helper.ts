@@ -69,13 +69,13 @@ export interface Fakes {
   log: string;
   /** environment for the provider's runner: fakes first on PATH, then only /usr/bin:/bin */
   env(extra?: Record<string, string>): Record<string, string>;
-  /** logged invocations, e.g. "kind | create | cluster | --name | labctl-s1 …" */
+  /** logged invocations, e.g. "kind | create | cluster | --name | netdojo-s1 …" */
   calls(): string[];
   cleanup(): void;
 }
 
 export function makeFakes(opts: { without?: Array<'kind' | 'kubectl' | 'docker'> } = {}): Fakes {
-  const dir = mkdtempSync(join(tmpdir(), 'labctl-kind-contract-'));
+  const dir = mkdtempSync(join(tmpdir(), 'netdojo-kind-contract-'));
   const bin = join(dir, 'bin');
   const state = join(dir, 'state');
   const log = join(dir, 'calls.log');

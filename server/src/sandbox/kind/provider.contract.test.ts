@@ -14,7 +14,7 @@ import type { PtyLike } from './sandbox.js';
 
 function lab(cluster: LabInput['environment']['cluster'], id = 'k8s-test'): Lab {
   return Lab.parse({
-    apiVersion: 'labctl/v1',
+    apiVersion: 'netdojo/v1',
     kind: 'Lab',
     id,
     title: 't',
@@ -29,7 +29,7 @@ function lab(cluster: LabInput['environment']['cluster'], id = 'k8s-test'): Lab 
 
 const TWO_NODES = {
   podSubnet: '172.16.0.0/16',
-  nodes: [{ role: 'control-plane' as const, extraPortMappings: [{ containerPort: 80, hostPort: 80 }] }, { role: 'worker' as const, labels: { 'lab.labctl.io/node': 'k8s-w1' } }],
+  nodes: [{ role: 'control-plane' as const, extraPortMappings: [{ containerPort: 80, hostPort: 80 }] }, { role: 'worker' as const, labels: { 'lab.netdojo.io/node': 'k8s-w1' } }],
 };
 
 let fakes: Fakes;
@@ -48,7 +48,7 @@ function callsOf(bin: string): string[] {
 beforeEach(() => {
   fakes = makeFakes();
   stateDir = join(fakes.dir, 'data');
-  labDir = mkdtempSync(join(tmpdir(), 'labctl-kind-lab-'));
+  labDir = mkdtempSync(join(tmpdir(), 'netdojo-kind-lab-'));
   mkdirSync(join(labDir, 'files'));
   writeFileSync(join(labDir, 'files', 'pod.yaml'), 'kind: Pod\n');
 });
@@ -88,20 +88,20 @@ describe('kind provider contract: capabilities', () => {
 });
 
 describe('kind provider contract: create', () => {
-  it('creates labctl-<id> from the generated config with a per-session kubeconfig, waits, prepares the nodes', async () => {
+  it('creates netdojo-<id> from the generated config with a per-session kubeconfig, waits, prepares the nodes', async () => {
     const p = provider();
     const sb = await p.create(lab(TWO_NODES), { sessionId: 's1', labDir });
-    const cfg = join(stateDir, 'labctl-s1.kind.yaml');
-    const kc = join(stateDir, 'labctl-s1.kubeconfig');
-    expect(callsOf('kind').filter((c) => c !== 'kind | version')).toEqual([`kind | create | cluster | --name | labctl-s1 | --config | ${cfg} | --kubeconfig | ${kc}`]);
+    const cfg = join(stateDir, 'netdojo-s1.kind.yaml');
+    const kc = join(stateDir, 'netdojo-s1.kubeconfig');
+    expect(callsOf('kind').filter((c) => c !== 'kind | version')).toEqual([`kind | create | cluster | --name | netdojo-s1 | --config | ${cfg} | --kubeconfig | ${kc}`]);
     expect(callsOf('kubectl').filter((c) => !c.includes('version'))).toEqual([
       `kubectl | --kubeconfig | ${kc} | get | --raw | /readyz`,
       `kubectl | --kubeconfig | ${kc} | wait | --for=condition=Ready | nodes | --all | --timeout=180s`,
     ]);
     expect(callsOf('docker').filter((c) => !c.startsWith('docker | info'))).toEqual([
-      'docker | exec | labctl-s1-control-plane | cat | /etc/kubernetes/admin.conf',
-      'docker | exec | -i | labctl-s1-worker | sh | -c | cat > /etc/kubernetes/admin.conf',
-      `docker | cp | ${join(labDir, 'files')}/. | labctl-s1-control-plane:/root/`,
+      'docker | exec | netdojo-s1-control-plane | cat | /etc/kubernetes/admin.conf',
+      'docker | exec | -i | netdojo-s1-worker | sh | -c | cat > /etc/kubernetes/admin.conf',
+      `docker | cp | ${join(labDir, 'files')}/. | netdojo-s1-control-plane:/root/`,
     ]);
     // The config kind got: v1alpha4, the lab's nodes, labels and subnet; host ports freed.
     expect(parse(readFileSync(cfg, 'utf8'))).toEqual({
@@ -110,61 +110,61 @@ describe('kind provider contract: create', () => {
       networking: { podSubnet: '172.16.0.0/16' },
       nodes: [
         { role: 'control-plane', extraPortMappings: [{ containerPort: 80, hostPort: 0, listenAddress: '127.0.0.1' }] },
-        { role: 'worker', labels: { 'lab.labctl.io/node': 'k8s-w1' } },
+        { role: 'worker', labels: { 'lab.netdojo.io/node': 'k8s-w1' } },
       ],
     });
     expect(sb.hosts).toEqual(['control-plane', 'worker']);
     expect(sb.ref).toEqual({ provider: 'kind', sessionId: 's1', labId: 'k8s-test' });
-    expect(JSON.parse(readFileSync(join(stateDir, 'labctl-s1.json'), 'utf8'))).toMatchObject({ cluster: 'labctl-s1', sessionId: 's1', labId: 'k8s-test' });
+    expect(JSON.parse(readFileSync(join(stateDir, 'netdojo-s1.json'), 'utf8'))).toMatchObject({ cluster: 'netdojo-s1', sessionId: 's1', labId: 'k8s-test' });
   });
 
   it('with disableDefaultCNI waits for the API server only (nodes stay NotReady until the lab installs a CNI)', async () => {
     await provider().create(lab({ disableDefaultCNI: true, nodes: [{ role: 'control-plane' }] }), { sessionId: 's2', labDir });
     expect(callsOf('kubectl').filter((c) => !c.includes('version'))).toEqual([
-      `kubectl | --kubeconfig | ${join(stateDir, 'labctl-s2.kubeconfig')} | get | --raw | /readyz`,
+      `kubectl | --kubeconfig | ${join(stateDir, 'netdojo-s2.kubeconfig')} | get | --raw | /readyz`,
     ]);
-    const cfg = parse(readFileSync(join(stateDir, 'labctl-s2.kind.yaml'), 'utf8')) as { networking: unknown };
+    const cfg = parse(readFileSync(join(stateDir, 'netdojo-s2.kind.yaml'), 'utf8')) as { networking: unknown };
     expect(cfg.networking).toEqual({ disableDefaultCNI: true });
   });
 
   it('deletes the cluster and its files when kind create fails', async () => {
     const p = provider({ FAKE_KIND_CREATE_FAIL: 'boom' });
     await expect(p.create(lab(TWO_NODES), { sessionId: 's3', labDir })).rejects.toThrow(
-      'kind create cluster labctl-s3 failed: ERROR: failed to create cluster: boom',
+      'kind create cluster netdojo-s3 failed: ERROR: failed to create cluster: boom',
     );
-    const kc = join(stateDir, 'labctl-s3.kubeconfig');
-    expect(callsOf('kind').at(-1)).toBe(`kind | delete | cluster | --name | labctl-s3 | --kubeconfig | ${kc}`);
-    for (const f of ['labctl-s3.kind.yaml', 'labctl-s3.kubeconfig', 'labctl-s3.json']) expect(existsSync(join(stateDir, f))).toBe(false);
+    const kc = join(stateDir, 'netdojo-s3.kubeconfig');
+    expect(callsOf('kind').at(-1)).toBe(`kind | delete | cluster | --name | netdojo-s3 | --kubeconfig | ${kc}`);
+    for (const f of ['netdojo-s3.kind.yaml', 'netdojo-s3.kubeconfig', 'netdojo-s3.json']) expect(existsSync(join(stateDir, f))).toBe(false);
     expect(callsOf('kubectl').filter((c) => c.includes('readyz'))).toEqual([]);
   });
 
   it('kills a kind create that outlives its timeout, then deletes the cluster', async () => {
     const p = provider({ FAKE_KIND_CREATE_SLEEP: '30' }, { createTimeoutMs: 500 });
-    await expect(p.create(lab(TWO_NODES), { sessionId: 's4', labDir })).rejects.toThrow('kind create cluster labctl-s4 failed: timed out after 0.5s');
-    expect(callsOf('kind').at(-1)).toBe(`kind | delete | cluster | --name | labctl-s4 | --kubeconfig | ${join(stateDir, 'labctl-s4.kubeconfig')}`);
+    await expect(p.create(lab(TWO_NODES), { sessionId: 's4', labDir })).rejects.toThrow('kind create cluster netdojo-s4 failed: timed out after 0.5s');
+    expect(callsOf('kind').at(-1)).toBe(`kind | delete | cluster | --name | netdojo-s4 | --kubeconfig | ${join(stateDir, 'netdojo-s4.kubeconfig')}`);
   });
 
   it('gives up on an API server that never answers within the readiness timeout, then deletes', async () => {
     const p = provider({ FAKE_API_DOWN: '1' }, { readyTimeoutMs: 1_000 });
     await expect(p.create(lab(TWO_NODES), { sessionId: 's5', labDir })).rejects.toThrow(
-      /^kind cluster labctl-s5: API server not ready after 1s: The connection to the server 127\.0\.0\.1:35000 was refused/,
+      /^kind cluster netdojo-s5: API server not ready after 1s: The connection to the server 127\.0\.0\.1:35000 was refused/,
     );
     expect(callsOf('kubectl').filter((c) => c.includes('readyz')).length).toBeGreaterThanOrEqual(1);
-    expect(callsOf('kind').at(-1)).toBe(`kind | delete | cluster | --name | labctl-s5 | --kubeconfig | ${join(stateDir, 'labctl-s5.kubeconfig')}`);
-    expect(existsSync(join(stateDir, 'labctl-s5.json'))).toBe(false);
+    expect(callsOf('kind').at(-1)).toBe(`kind | delete | cluster | --name | netdojo-s5 | --kubeconfig | ${join(stateDir, 'netdojo-s5.kubeconfig')}`);
+    expect(existsSync(join(stateDir, 'netdojo-s5.json'))).toBe(false);
   });
 
   it('deletes the cluster when the nodes do not become Ready', async () => {
     const p = provider({ FAKE_NODES_NOT_READY: '1' }, { readyTimeoutMs: 2_000 });
     await expect(p.create(lab(TWO_NODES), { sessionId: 's6', labDir })).rejects.toThrow(
-      'kind cluster labctl-s6: nodes not Ready after 2s: error: timed out waiting for the condition on nodes/x',
+      'kind cluster netdojo-s6: nodes not Ready after 2s: error: timed out waiting for the condition on nodes/x',
     );
-    expect(callsOf('kind').at(-1)).toMatch(/^kind \| delete \| cluster \| --name \| labctl-s6 /);
+    expect(callsOf('kind').at(-1)).toMatch(/^kind \| delete \| cluster \| --name \| netdojo-s6 /);
   });
 
   it('makes DNS-safe, short cluster names from session ids', () => {
-    expect(clusterName('Sess_01HX:ABC')).toBe('labctl-sess-01hx-abc');
-    expect(clusterName('0123456789abcdef0123456789abcdef')).toBe('labctl-0123456789abcdef01234567');
+    expect(clusterName('Sess_01HX:ABC')).toBe('netdojo-sess-01hx-abc');
+    expect(clusterName('0123456789abcdef0123456789abcdef')).toBe('netdojo-0123456789abcdef01234567');
     expect(() => clusterName('___')).toThrow(/cannot make a kind cluster name/);
   });
 });
@@ -175,12 +175,12 @@ describe('kind provider contract: sandbox', () => {
     const res = await sb.exec('control-plane', 'kubectl get nodes', { stdin: 'hello' });
     expect(res).toMatchObject({ exitCode: 0, timedOut: false });
     expect(res.stdout).toBe('ran: kubectl get nodes\nstdin: hello\n');
-    expect(callsOf('docker').at(-1)).toBe('docker | exec | -i | -e | KUBECONFIG=/etc/kubernetes/admin.conf | labctl-s7-control-plane | bash | -c | kubectl get nodes');
+    expect(callsOf('docker').at(-1)).toBe('docker | exec | -i | -e | KUBECONFIG=/etc/kubernetes/admin.conf | netdojo-s7-control-plane | bash | -c | kubectl get nodes');
     await sb.exec('worker', 'ip route', { netns: 'red', env: { A: 'b' } });
-    expect(callsOf('docker').at(-1)).toBe('docker | exec | -i | -e | KUBECONFIG=/etc/kubernetes/admin.conf | -e | A=b | labctl-s7-worker | ip | netns | exec | red | bash | -c | ip route');
+    expect(callsOf('docker').at(-1)).toBe('docker | exec | -i | -e | KUBECONFIG=/etc/kubernetes/admin.conf | -e | A=b | netdojo-s7-worker | ip | netns | exec | red | bash | -c | ip route');
     await sb.exec('worker', 'sleep 100', { background: true });
-    expect(callsOf('docker').at(-1)).toBe('docker | exec | -d | -e | KUBECONFIG=/etc/kubernetes/admin.conf | labctl-s7-worker | bash | -c | sleep 100');
-    await expect(sb.exec('node9', 'true')).rejects.toThrow('no host "node9" in kind cluster labctl-s7 (hosts: control-plane, worker)');
+    expect(callsOf('docker').at(-1)).toBe('docker | exec | -d | -e | KUBECONFIG=/etc/kubernetes/admin.conf | netdojo-s7-worker | bash | -c | sleep 100');
+    await expect(sb.exec('node9', 'true')).rejects.toThrow('no host "node9" in kind cluster netdojo-s7 (hosts: control-plane, worker)');
   });
 
   it('exec passes a failing exit code and stderr through', async () => {
@@ -188,7 +188,7 @@ describe('kind provider contract: sandbox', () => {
     const sb = await p.adopt({ provider: 'kind', sessionId: 's8', labId: 'k8s-test' }, lab(TWO_NODES)).catch(() => undefined);
     expect(sb).toBeUndefined(); // no such cluster yet: adopt refuses
     fakes.calls();
-    writeFileSync(join(fakes.state, 'clusters'), 'labctl-s8\n');
+    writeFileSync(join(fakes.state, 'clusters'), 'netdojo-s8\n');
     const adopted = await p.adopt({ provider: 'kind', sessionId: 's8', labId: 'k8s-test' }, lab(TWO_NODES));
     const res = await adopted.exec('control-plane', 'false');
     expect(res.exitCode).toBe(3);
@@ -214,24 +214,24 @@ describe('kind provider contract: sandbox', () => {
     };
     const term = await sb.attach('control-plane', { cols: 120, rows: 30 });
     expect(spawned[0]!.file).toBe('docker');
-    expect(spawned[0]!.args.slice(0, 9)).toEqual(['exec', '-it', '-e', 'KUBECONFIG=/etc/kubernetes/admin.conf', '-e', 'TERM=xterm-256color', '-w', '/root', 'labctl-s9-control-plane']);
+    expect(spawned[0]!.args.slice(0, 9)).toEqual(['exec', '-it', '-e', 'KUBECONFIG=/etc/kubernetes/admin.conf', '-e', 'TERM=xterm-256color', '-w', '/root', 'netdojo-s9-control-plane']);
     const shell = spawned[0]!.args.at(-1)!;
-    expect(shell).toMatch(/^echo \$\$ > \/run\/labctl-term-[0-9a-f]{12}\.pid; exec bash -l$/);
+    expect(shell).toMatch(/^echo \$\$ > \/run\/netdojo-term-[0-9a-f]{12}\.pid; exec bash -l$/);
     term.stream.write('kubectl get no\r');
     expect(written).toEqual(['kubectl get no\r']);
     const got = new Promise<string>((r) => term.stream.once('data', (b: Buffer) => r(b.toString())));
-    data('root@labctl-s9-control-plane:~# ');
-    expect(await got).toBe('root@labctl-s9-control-plane:~# ');
+    data('root@netdojo-s9-control-plane:~# ');
+    expect(await got).toBe('root@netdojo-s9-control-plane:~# ');
     await term.close();
     expect(killed).toBe(true);
-    const pidFile = /\/run\/labctl-term-[0-9a-f]{12}\.pid/.exec(shell)![0];
-    expect(callsOf('docker').at(-1)).toBe(`docker | exec | labctl-s9-control-plane | sh | -c | kill -HUP "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`);
+    const pidFile = /\/run\/netdojo-term-[0-9a-f]{12}\.pid/.exec(shell)![0];
+    expect(callsOf('docker').at(-1)).toBe(`docker | exec | netdojo-s9-control-plane | sh | -c | kill -HUP "$(cat ${pidFile})" 2>/dev/null; rm -f ${pidFile}`);
   });
 });
 
 describe('kind provider contract: list, destroy, leftovers', () => {
-  it('lists only labctl- clusters, with their sessions; unknown ones as orphans', async () => {
-    const p = provider({ FAKE_KIND_EXTRA_CLUSTERS: 'kind someone-else labctl-orphan' });
+  it('lists only netdojo- clusters, with their sessions; unknown ones as orphans', async () => {
+    const p = provider({ FAKE_KIND_EXTRA_CLUSTERS: 'kind someone-else netdojo-orphan' });
     await p.create(lab(TWO_NODES), { sessionId: 's10', labDir });
     const refs = await p.list();
     expect(refs).toEqual([
@@ -246,19 +246,19 @@ describe('kind provider contract: list, destroy, leftovers', () => {
     await p.create(lab(TWO_NODES), { sessionId: 's11', labDir });
     await p.destroy({ provider: 'kind', sessionId: 's11', labId: 'k8s-test' });
     await p.destroy({ provider: 'kind', sessionId: 's11', labId: 'k8s-test' });
-    const kc = join(stateDir, 'labctl-s11.kubeconfig');
+    const kc = join(stateDir, 'netdojo-s11.kubeconfig');
     expect(callsOf('kind').filter((c) => c.includes('delete'))).toEqual([
-      `kind | delete | cluster | --name | labctl-s11 | --kubeconfig | ${kc}`,
-      `kind | delete | cluster | --name | labctl-s11 | --kubeconfig | ${kc}`,
+      `kind | delete | cluster | --name | netdojo-s11 | --kubeconfig | ${kc}`,
+      `kind | delete | cluster | --name | netdojo-s11 | --kubeconfig | ${kc}`,
     ]);
     expect(await p.list()).toEqual([]);
     expect(await p.leftovers('s11')).toEqual([]);
   });
 
   it('leftovers names the node containers still labelled for the cluster', async () => {
-    writeFileSync(join(fakes.state, 'containers'), 'labctl-s12-control-plane\n');
-    expect(await provider().leftovers('s12')).toEqual(['container labctl-s12-control-plane']);
-    expect(callsOf('docker').at(-1)).toBe('docker | ps | -a | --filter | label=io.x-k8s.kind.cluster=labctl-s12 | --format | {{.Names}}');
+    writeFileSync(join(fakes.state, 'containers'), 'netdojo-s12-control-plane\n');
+    expect(await provider().leftovers('s12')).toEqual(['container netdojo-s12-control-plane']);
+    expect(callsOf('docker').at(-1)).toBe('docker | ps | -a | --filter | label=io.x-k8s.kind.cluster=netdojo-s12 | --format | {{.Names}}');
   });
 });
 
@@ -271,7 +271,7 @@ describe('kind provider contract: warm pool', () => {
     expect(pool.sizes()).toEqual({ [p.poolKey(l)]: 1 });
     const creates = (): string[] => callsOf('kind').filter((c) => c.includes('create'));
     expect(creates()).toHaveLength(1);
-    const pooled = /--name \| (labctl-pool-[0-9a-f]{8}) /.exec(creates()[0]!)![1]!;
+    const pooled = /--name \| (netdojo-pool-[0-9a-f]{8}) /.exec(creates()[0]!)![1]!;
 
     const sb = await p.create(l, { sessionId: 'learner-1', labDir });
     expect(sb.cluster).toBe(pooled);
@@ -282,7 +282,7 @@ describe('kind provider contract: warm pool', () => {
 
     // A lab whose cluster is not kept warm gets a cluster of its own.
     const other = await p.create(lab({ nodes: [{ role: 'control-plane' }] }, 'k8s-other'), { sessionId: 'learner-2', labDir });
-    expect(other.cluster).toBe('labctl-learner-2');
+    expect(other.cluster).toBe('netdojo-learner-2');
 
     await pool.drain();
     const deletes = callsOf('kind').filter((c) => c.includes('delete'));
@@ -302,7 +302,7 @@ describe('kind provider contract: warm pool', () => {
     for (let i = 0; i < 100 && errors.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     await pool.drain();
     expect(errors.length).toBeGreaterThanOrEqual(2); // it tried again
-    expect(String(errors[0])).toContain('kind create cluster labctl-pool-');
+    expect(String(errors[0])).toContain('kind create cluster netdojo-pool-');
     expect(String(errors[0])).toContain('failed: ERROR: failed to create cluster: no space');
     expect(Object.values(pool.sizes())).toEqual([0]);
     const names = (verb: string): string[] => callsOf('kind').filter((c) => c.includes(verb)).map((c) => /--name \| (\S+)/.exec(c)![1]!);

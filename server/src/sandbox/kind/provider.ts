@@ -1,4 +1,4 @@
-// The kind provider (DESIGN §4): one kind cluster per session, named `labctl-<id>`, created
+// The kind provider (DESIGN §4): one kind cluster per session, named `netdojo-<id>`, created
 // from a config generated out of the lab's `environment.cluster`, with its own kubeconfig
 // file (kind would otherwise merge into ~/.kube/config). kind nodes are privileged
 // containers: a kind session hands the learner root over the host — trusted use only.
@@ -13,7 +13,7 @@ import type { Capabilities, CreateOptions, Provider, SandboxRef } from '../types
 import { execaRunner, lastLine, type CliRunner } from './cli.js';
 import { KindSandbox, NODE_KUBECONFIG } from './sandbox.js';
 
-export const CLUSTER_PREFIX = 'labctl-';
+export const CLUSTER_PREFIX = 'netdojo-';
 export const KIND_MISSING = 'kind is not installed (not on PATH)';
 
 export interface KindProviderOptions {
@@ -45,7 +45,7 @@ interface Record_ {
   pool?: string;
 }
 
-/** `labctl-` + a DNS-safe, short form of the id (kind names become container host names). */
+/** `netdojo-` + a DNS-safe, short form of the id (kind names become container host names). */
 export function clusterName(id: string): string {
   const safe = id.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 24).replace(/-+$/, '');
   if (!safe) throw new UserError(`cannot make a kind cluster name from session id "${id}"`);
@@ -232,7 +232,7 @@ export class KindProvider implements Provider {
     return this.sandbox(name, lab, ref);
   }
 
-  /** `kind get clusters`, only ours (prefix `labctl-`). */
+  /** `kind get clusters`, only ours (prefix `netdojo-`). */
   async clusters(): Promise<string[]> {
     const res = await this.cli.run(this.kind, ['get', 'clusters'], { timeoutMs: 30_000 });
     if (res.notFound) return [];

@@ -85,7 +85,7 @@ export class KindSandbox implements Sandbox {
   async attach(host: string, size: TerminalSize): Promise<TerminalStream> {
     const container = this.container(host);
     const id = randomBytes(6).toString('hex');
-    const pidFile = `/run/labctl-term-${id}.pid`;
+    const pidFile = `/run/netdojo-term-${id}.pid`;
     const pty = await this.ptySpawner(
       this.dockerBin,
       ['exec', '-it', '-e', `KUBECONFIG=${NODE_KUBECONFIG}`, '-e', 'TERM=xterm-256color', '-w', '/root', container,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the `labctl` command: runs the TypeScript sources through tsx.
+// Entry point of the `netdojo` command: runs the TypeScript sources through tsx.
 import { register } from 'tsx/esm/api';
 register();
 await import('../server/src/cli.ts');
