@@ -34,6 +34,7 @@ command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v docker >/dev/null 2>&1 || need_pkgs+=(docker-cli)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 command -v newuidmap >/dev/null 2>&1 || need_pkgs+=(uidmap)
+command -v mkfs.btrfs >/dev/null 2>&1 || need_pkgs+=(btrfs-progs)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
@@ -41,26 +42,51 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi
 
-mkdir -p /etc/docker
-# Sandboxes get one internal network each: Docker's default pools hold only ~31 networks,
-# so give it room for thousands of /24s.
-if ! grep -q '"userns-remap"' /etc/docker/daemon.json 2>/dev/null || ! grep -q '"default-address-pools"' /etc/docker/daemon.json; then
-  [ -f /etc/docker/daemon.json ] && cp /etc/docker/daemon.json /etc/docker/daemon.json.labctl-backup
-  log "writing /etc/docker/daemon.json (userns-remap=default, address pool 10.240.0.0/12 in /24s)"
-  cat > /etc/docker/daemon.json <<'JSON'
-{
-  "userns-remap": "default",
-  "default-address-pools": [{ "base": "10.240.0.0/12", "size": 24 }]
-}
-JSON
+# Per-sandbox disk quotas: Docker's btrfs storage driver enforces `StorageOpt size` with btrfs
+# qgroups (XFS project quotas would do too, but this kernel is built without quota support).
+# The data root is a sparse, loop-mounted btrfs image, so nothing about the host's own
+# filesystem needs to change. NETDOJO_DOCKER_DISK sets its size (default: 60% of free space,
+# at most 200G); NETDOJO_DOCKER_BTRFS=0 keeps the host's filesystem and overlay2 (no quotas).
+DATA_DIR=/var/lib/netdojo
+DATA_ROOT=$DATA_DIR/docker
+DATA_IMG=$DATA_DIR/docker-data.btrfs
+storage_json=""
+if [ "${NETDOJO_DOCKER_BTRFS:-1}" != 0 ] && { grep -qw btrfs /proc/filesystems 2>/dev/null || modprobe btrfs 2>/dev/null; }; then
+  mkdir -p "$DATA_ROOT"
+  if ! mountpoint -q "$DATA_ROOT"; then
+    if [ ! -f "$DATA_IMG" ]; then
+      free_kb=$(df -Pk "$DATA_DIR" | awk 'NR==2 {print $4}')
+      size_g=${NETDOJO_DOCKER_DISK:-$(( free_kb * 6 / 10 / 1024 / 1024 ))}
+      size_g=${size_g%G}; [ "$size_g" -gt 200 ] && size_g=200
+      log "creating a ${size_g}G sparse btrfs image for Docker's data root ($DATA_IMG)"
+      truncate -s "${size_g}G" "$DATA_IMG"
+      mkfs.btrfs -q "$DATA_IMG" >/dev/null
+    fi
+    log "mounting $DATA_IMG on $DATA_ROOT"
+    mount -o loop "$DATA_IMG" "$DATA_ROOT"
+  fi
+  btrfs quota enable "$DATA_ROOT"
+  storage_json=$(printf ',\n  "data-root": "%s",\n  "storage-driver": "btrfs"' "$DATA_ROOT")
+else
+  log "WARNING: no btrfs here: sandboxes get no disk quota (a learner can fill the host's disk)"
 fi
 
-log "starting dockerd (log: /var/log/labctl-dockerd.log)"
-nohup dockerd >/var/log/labctl-dockerd.log 2>&1 &
+mkdir -p /etc/docker
+# Sandboxes get one internal network each: Docker's default pools hold only ~31 networks,
+# so give it room for thousands of /24s. live-restore keeps sandboxes running while dockerd restarts.
+want=$(printf '{\n  "userns-remap": "default",\n  "live-restore": true,\n  "default-address-pools": [{ "base": "10.240.0.0/12", "size": 24 }]%s\n}\n' "$storage_json")
+if [ "$(cat /etc/docker/daemon.json 2>/dev/null)" != "$(printf '%s' "$want")" ]; then
+  [ -f /etc/docker/daemon.json ] && cp /etc/docker/daemon.json /etc/docker/daemon.json.netdojo-backup
+  log "writing /etc/docker/daemon.json (userns-remap=default, live-restore, address pool 10.240.0.0/12 in /24s${storage_json:+, btrfs data root})"
+  printf '%s\n' "$want" > /etc/docker/daemon.json
+fi
+
+log "starting dockerd (log: /var/log/netdojo-dockerd.log)"
+nohup dockerd >/var/log/netdojo-dockerd.log 2>&1 &
 for _ in $(seq 1 60); do
   if engine_has_userns; then log "engine is up"; exit 0; fi
   sleep 1
 done
 log "dockerd did not come up within 60 s; last log lines:"
-tail -20 /var/log/labctl-dockerd.log >&2
+tail -20 /var/log/netdojo-dockerd.log >&2
 exit 1
