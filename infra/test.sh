@@ -5,10 +5,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\n=== %s\n' "$*"; }
 
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || { log "npm ci"; npm ci --no-audit --no-fund || exit 1; }
-log "Docker engine"; bash infra/docker-engine.sh || exit 1
-log "sandbox images"; node bin/netdojo.mjs images build || exit 1
-log "web UI"; npm run --silent build:web >/dev/null || exit 1
+fail_early() { echo "tests: 0 passed, 1 failed"; exit 1; }
+log "Debian packages"; bash infra/deps.sh test || fail_early
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || { log "npm ci"; npm ci --no-audit --no-fund || fail_early; }
+log "Docker engine"; bash infra/docker-engine.sh || fail_early
+log "sandbox images"; node bin/netdojo.mjs images build || fail_early
+log "web UI"; npm run --silent build:web >/dev/null || fail_early
+# Every Docker object this run makes carries netdojo.origin=<this run>, so the final leak check counts
+# only the run's own objects (a platform started with `npm start` may be running beside it).
+export NETDOJO_ORIGIN="test-$(date +%s)-$$"
 
 passed=0; failed=0; skipped=0
 log "typecheck"
@@ -30,8 +35,9 @@ else
   failed=$((failed+1))
 fi
 
-log "leak check: nothing labelled netdojo.session may remain"
-left=$( { docker ps -aq --filter label=netdojo.session; docker network ls -q --filter label=netdojo.session; docker volume ls -q --filter label=netdojo.session; } 2>/dev/null)
+log "leak check: nothing this run made (netdojo.origin=$NETDOJO_ORIGIN) may remain"
+f="label=netdojo.origin=$NETDOJO_ORIGIN"
+left=$( { docker ps -aq --filter "$f"; docker network ls -q --filter "$f"; docker volume ls -q --filter "$f"; } 2>/dev/null)
 if [ -z "$left" ]; then passed=$((passed+1)); echo "no containers, networks or volumes left"; else
   failed=$((failed+1)); echo "left behind:"; echo "$left"; fi
 

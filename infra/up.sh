@@ -8,6 +8,8 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "node modules"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; else echo "up to date"; fi
+step "Debian packages"
+bash infra/deps.sh platform
 step "Docker engine (user-namespaced)"
 bash infra/docker-engine.sh
 step "sandbox images"

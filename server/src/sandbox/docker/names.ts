@@ -10,7 +10,13 @@ export const LABEL = {
   created: 'netdojo.created',
   /** which netdojo instance owns the sandbox (list() only sees its own scope) */
   scope: 'netdojo.scope',
+  /** who started the process that made it ($NETDOJO_ORIGIN, e.g. one test run): lets a leak check count only its own */
+  origin: 'netdojo.origin',
 } as const;
+
+/** The origin label, when $NETDOJO_ORIGIN is set. */
+export const originLabel = (): Record<string, string> =>
+  process.env.NETDOJO_ORIGIN ? { [LABEL.origin]: process.env.NETDOJO_ORIGIN } : {};
 
 /** The network used when a lab declares none. */
 export const DEFAULT_NETWORK = 'default';

@@ -21,7 +21,7 @@ import { probeCapabilities } from '../capabilities.js';
 import { docker, isNotFound } from './client.js';
 import { runArgv } from './exec.js';
 import { ensureHostRules } from './hostrules.js';
-import { bridgeName, containerName, dockerVolumeName, LABEL, networkName } from './names.js';
+import { bridgeName, containerName, dockerVolumeName, LABEL, networkName, originLabel } from './names.js';
 import { etcHostsFor, hostSetupScript, planNetworks, type HostInterface, type PlannedNetwork } from './netplan.js';
 import { DockerSandbox } from './sandbox.js';
 
@@ -119,7 +119,7 @@ export class DockerProvider implements Provider {
   }
 
   private labels(ref: SandboxRef, extra: Record<string, string> = {}): Record<string, string> {
-    return { [LABEL.session]: ref.sessionId, [LABEL.lab]: ref.labId, [LABEL.provider]: 'docker', [LABEL.scope]: this.opts.scope, [LABEL.created]: ref.createdAt ?? '', ...extra };
+    return { [LABEL.session]: ref.sessionId, [LABEL.lab]: ref.labId, [LABEL.provider]: 'docker', [LABEL.scope]: this.opts.scope, [LABEL.created]: ref.createdAt ?? '', ...originLabel(), ...extra };
   }
 
   private async build(lab: Lab, ref: SandboxRef, opts: CreateOptions, say: (m: string) => void): Promise<Sandbox> {
