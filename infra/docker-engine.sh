@@ -25,7 +25,7 @@ fi
 
 if docker info >/dev/null 2>&1; then
   log "a Docker engine answers but without userns-remap; refusing to reconfigure a daemon this script did not start."
-  log "restart it with \"userns-remap\": \"default\" in /etc/docker/daemon.json (see DESIGN §4 Isolation)"
+  log "restart it with \"userns-remap\": \"default\" in /etc/docker/daemon.json (see docs/dev/architecture.md, Sandboxes and isolation)"
   exit 1
 fi
 
@@ -35,6 +35,7 @@ command -v docker >/dev/null 2>&1 || need_pkgs+=(docker-cli)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 command -v newuidmap >/dev/null 2>&1 || need_pkgs+=(uidmap)
 command -v mkfs.btrfs >/dev/null 2>&1 || need_pkgs+=(btrfs-progs)
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3-minimal)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
@@ -65,7 +66,16 @@ if [ "${NETDOJO_DOCKER_BTRFS:-1}" != 0 ] && { grep -qw btrfs /proc/filesystems 2
     log "mounting $DATA_IMG on $DATA_ROOT"
     mount -o loop "$DATA_IMG" "$DATA_ROOT"
   fi
-  btrfs quota enable "$DATA_ROOT"
+  # Simple quotas only: full qgroup accounting slows every container create/remove to a crawl.
+  flags=$(btrfs inspect-internal dump-super "$DATA_IMG" | awk '/^incompat_flags/ {print $2}')
+  if [ $(( ${flags:-0} & 0x10000 )) -eq 0 ]; then
+    if btrfs qgroup show "$DATA_ROOT" >/dev/null 2>&1; then
+      log "turning off full btrfs qgroup accounting (slow, once)"
+      btrfs quota disable "$DATA_ROOT"
+    fi
+    if python3 "$(dirname "$0")/btrfs-simple-quota.py" "$DATA_ROOT"; then log "btrfs simple quotas on"
+    else log "WARNING: this kernel has no btrfs simple quotas (needs Linux >= 6.7): sandboxes get no disk quota"; fi
+  fi
   storage_json=$(printf ',\n  "data-root": "%s",\n  "storage-driver": "btrfs"' "$DATA_ROOT")
 else
   log "WARNING: no btrfs here: sandboxes get no disk quota (a learner can fill the host's disk)"
