@@ -1,5 +1,5 @@
 // Smoke test of `netdojo bench --quick` with tiny counts: it runs to the end, reports every figure
-// of DESIGN §8 (with its ratio to a baseline where the issue defines one), writes JSON and
+// of docs/dev/architecture.md "Targets" (with its ratio to a baseline where the issue defines one), writes JSON and
 // markdown, and leaves no Docker object of its run behind. Timing values are never asserted.
 import { execa } from 'execa';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, expect, it, vi } from 'vitest';
 import type { BenchResult } from '../../server/src/bench/types.js';
 
-vi.setConfig({ testTimeout: 900_000 });
+vi.setConfig({ testTimeout: 1_500_000 });
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const out = mkdtempSync(join(tmpdir(), 'netdojo-bench-smoke-'));
@@ -17,7 +17,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 it('runs every figure in quick mode and writes JSON and markdown', async () => {
   const r = await execa(
     process.execPath,
-    ['bin/netdojo.mjs', 'bench', '--quick', '--ready', '2', '--echo', '20', '--throughput-mib', '2', '--check', '2', '--density', '2', '--replay', 'netns-veth', '--out', out, '--machine', 'smoke'],
+    ['bin/netdojo.mjs', 'bench', '--quick', '--ready', '2', '--arrivals', '3', '--echo', '20', '--throughput-mib', '2', '--check', '2', '--density', '2', '--replay', 'netns-veth', '--out', out, '--machine', 'smoke'],
     { cwd: ROOT, reject: false, all: true },
   );
   expect(r.exitCode, r.all).toBe(0);
@@ -32,7 +32,7 @@ it('runs every figure in quick mode and writes JSON and markdown', async () => {
   expect(result.machine.docker).not.toBe('unavailable');
 
   const byId = new Map(result.figures.map((f) => [f.id, f]));
-  expect([...byId.keys()].sort()).toEqual(['check', 'density', 'replay', 'session-ready-cold', 'session-ready-warm', 'terminal-echo', 'terminal-throughput']);
+  expect([...byId.keys()].sort()).toEqual(['check', 'density', 'replay', 'session-ready-arrivals', 'session-ready-cold', 'session-ready-warm', 'terminal-echo', 'terminal-throughput']);
   const withBaseline: Record<string, string[]> = {
     'session-ready-cold': ['p50', 'p95'],
     'session-ready-warm': ['p50', 'p95'],
@@ -57,6 +57,12 @@ it('runs every figure in quick mode and writes JSON and markdown', async () => {
   expect(byId.get('terminal-echo')!.measured.n).toBe(20);
   expect(byId.get('check')!.measured.n).toBe(2);
   expect(byId.get('density')!.measured.sessions).toBe(2);
+  expect(byId.get('density')!.measured.healthP99ms).toBeGreaterThan(0);
+  // every arrival is either a pool hit or a miss, and all of them are counted
+  const arrivals = byId.get('session-ready-arrivals')!;
+  expect(arrivals.measured.n).toBe(3);
+  expect(Number(arrivals.detail!.poolHits) + Number(arrivals.detail!.poolMisses)).toBe(3);
+  expect(arrivals.measured.misses).toBe(arrivals.detail!.poolMisses);
   expect(byId.get('density')!.measured.sandboxMiB).toBeGreaterThan(0);
   expect(byId.get('replay')!.detail).toMatchObject({ jobs1: expect.stringMatching(/^1 passed, 0 failed/), jobs2: expect.stringMatching(/^1 passed, 0 failed/) });
 

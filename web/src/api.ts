@@ -1,88 +1,8 @@
 // Typed client for the platform's HTTP API (docs/dev/API.md).
-import type { Locale, Text } from './i18n.js';
+// The bodies are the protocol module's types (type-only: the bundle carries no zod).
+import type { CheckResponse, CheckResult, CreatedSession, Health, LabDetail, LabSummary, Locale, RestartResponse, SessionInfo, SolveResponse } from '../../server/src/protocol/http.js';
 
-export interface LabSummary {
-  id: string;
-  track: string;
-  title: Text;
-  description?: Text;
-  level: string;
-  minutes: number;
-  requires: string[];
-  hosts: string[];
-  provider?: string;
-  available: boolean;
-  unavailableReason?: string;
-}
-
-export interface StepInfo {
-  id: string;
-  title: Text;
-  text: Text;
-  hint?: Text;
-  checks: Array<{ id: string; title?: Text }>;
-}
-
-export interface LabDetail extends LabSummary {
-  steps: StepInfo[];
-}
-
-export interface Progress {
-  currentStep: string | null;
-  completed: string[];
-}
-
-export interface CreatedSession {
-  id: string;
-  token: string;
-  lab: string;
-  hosts: string[];
-  expiresAt: string;
-}
-
-export interface SessionInfo {
-  id: string;
-  lab: string;
-  hosts: string[];
-  status: 'starting' | 'ready' | 'failed' | 'ended';
-  expiresAt: string;
-  idleExpiresAt?: string;
-  progress: Progress;
-  history: Array<{ step: string; at: string; pass: boolean }>;
-}
-
-export interface CheckResultItem {
-  id: string;
-  kind: string;
-  title: Text;
-  pass: boolean;
-  expected: string;
-  actual: string;
-  message: string;
-  hint?: Text;
-  durationMs: number;
-}
-
-export interface CheckResponse {
-  step: string;
-  pass: boolean;
-  results: CheckResultItem[];
-  progress: Progress;
-}
-
-export interface SolveResponse {
-  step: string;
-  ok: boolean;
-  output: string;
-  progress: Progress;
-}
-
-export interface Health {
-  ok: boolean;
-  docker: boolean;
-  userns: boolean;
-  sessions: number;
-}
+export type { CheckResponse, CheckResult, CreatedSession, Health, LabDetail, LabSummary, Progress, RestartResponse, SessionInfo, SolveResponse, StepInfo } from '../../server/src/protocol/http.js';
 
 export class ApiError extends Error {
   constructor(
@@ -130,6 +50,8 @@ export const api = {
   deleteSession: (id: string, token: string) => request<void>('DELETE', `/api/sessions/${enc(id)}`, { token }),
   check: (id: string, token: string, step: string, locale: Locale) =>
     request<CheckResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/check`, { token, body: { locale } }),
-  solve: (id: string, token: string, step: string, locale: Locale) =>
-    request<SolveResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/solve`, { token, body: { locale } }),
+  solve: (id: string, token: string, step: string) =>
+    request<SolveResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/solve`, { token }),
+  restart: (id: string, token: string, step: string) =>
+    request<RestartResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/restart`, { token }),
 };

@@ -5,8 +5,6 @@ import { levelLabel, onLocaleChange, t, trackLabel, tx } from './i18n.js';
 import { loadSession } from './store.js';
 import type { View } from './view.js';
 
-const TRACK_ORDER = ['linux', 'docker', 'k8s-by-hand', 'kubernetes', 'calico'];
-
 export function catalogView(root: HTMLElement): View {
   let labs: LabSummary[] | null = null;
   let health: Health | null = null;
@@ -61,7 +59,8 @@ export function catalogView(root: HTMLElement): View {
       page.append(h('p', { class: 'muted' }, t('noLabs')));
       return;
     }
-    const tracks = [...new Set(labs.map((l) => l.track))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    // the API lists labs in learning order (tracks too): keep it
+    const tracks = [...new Set(labs.map((l) => l.track))];
     for (const track of tracks) {
       const headingId = `track-${track}`;
       const list = h('ul', { class: 'cards' });
@@ -131,9 +130,4 @@ export function catalogView(root: HTMLElement): View {
       off();
     },
   };
-}
-
-function rank(track: string): number {
-  const i = TRACK_ORDER.indexOf(track);
-  return i === -1 ? TRACK_ORDER.length : i;
 }

@@ -1,9 +1,9 @@
 // UI strings in English and Korean, and the learner's current locale.
 // The locale defaults to the browser's language and is remembered in localStorage.
 
-export type Locale = 'en' | 'ko';
-/** Lab text as the API returns it: a plain string or a map of locales (`en` is the fallback). */
-export type Text = string | { en: string; ko?: string };
+import type { Locale, Text } from '../../server/src/protocol/http.js';
+
+export type { Locale, Text };
 
 const en = {
   skipToContent: 'Skip to content',
@@ -51,6 +51,14 @@ const en = {
   stepCurrent: 'current step',
   stepLocked: 'locked: finish the previous steps first',
   hint: 'Hint',
+  hintLevel: 'Hint {n} of {total}',
+  anotherHint: 'Another hint',
+  restartStep: 'Restart at this step',
+  restartStepLabel: 'Restart the sandbox at step {n}: {title}',
+  restartConfirm: 'Replace your sandbox with a fresh one at the start of step {n}? What you typed in the terminals is lost; your progress is kept.',
+  restarting: 'Restarting your sandbox at step {n}…',
+  restartedAt: 'Sandbox restarted at step {n}.',
+  restartFailed: 'The sandbox could not be restarted; your old one is still running: {msg}',
   check: 'Check',
   checking: 'Checking…',
   checkLabel: 'Check this step',
@@ -145,6 +153,14 @@ const ko: Record<Key, string> = {
   stepCurrent: '현재 단계',
   stepLocked: '잠김: 앞 단계를 먼저 마치세요',
   hint: '힌트',
+  hintLevel: '힌트 {total}개 중 {n}번째',
+  anotherHint: '힌트 더 보기',
+  restartStep: '이 단계부터 다시 시작',
+  restartStepLabel: '{n}단계부터 샌드박스 다시 시작: {title}',
+  restartConfirm: '{n}단계 시작 시점의 새 샌드박스로 바꿀까요? 터미널에서 입력한 내용은 사라지고 진행 상황은 유지됩니다.',
+  restarting: '{n}단계부터 샌드박스를 다시 시작하는 중…',
+  restartedAt: '샌드박스를 {n}단계부터 다시 시작했습니다.',
+  restartFailed: '샌드박스를 다시 시작하지 못했습니다. 기존 샌드박스는 그대로 실행 중입니다: {msg}',
   check: '확인',
   checking: '확인하는 중…',
   checkLabel: '이 단계 확인하기',

@@ -8,6 +8,7 @@ const paths = {
   cross: 'M4.1 3 8 6.9 11.9 3 13 4.1 9.1 8l3.9 3.9-1.1 1.1L8 9.1 4.1 13 3 11.9 6.9 8 3 4.1z',
   play: 'M4 2.5v11l9-5.5z',
   flag: 'M3 1.5h1.5v1h8l-2 3.5 2 3.5h-8v5H3z',
+  restart: 'M8 2.5a5.5 5.5 0 1 1-5.3 7h1.6A4 4 0 1 0 5.2 5.2L7 7H2.5V2.5l1.6 1.6A5.5 5.5 0 0 1 8 2.5z',
 } as const;
 
 export type IconName = keyof typeof paths;

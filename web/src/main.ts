@@ -25,7 +25,7 @@ async function route(): Promise<void> {
     if (autostart) history.replaceState(null, '', `/labs/${encodeURIComponent(id)}`);
     document.body.dataset.view = 'lab';
     // The terminal (xterm.js) is the bulk of the bundle: load it only for a lab.
-    const { labView } = await import('./lab.js');
+    const { labView } = await import('./lab/index.js');
     if (n !== routing) return;
     view = labView(main, id, autostart);
   } else {

@@ -3,6 +3,8 @@
 // network blip, and acknowledgements from xterm's write callback for flow control.
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
+import { FATAL_CLOSE_CODES, TerminalClose } from '../../server/src/protocol/close-codes.js';
+import type { AuthMessage, ClientControl, ServerControl } from '../../server/src/protocol/terminal.js';
 
 export type TermStatus = 'connecting' | 'connected' | 'reconnecting' | 'exited' | 'closed';
 
@@ -141,9 +143,8 @@ export class HostTerminal {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = () => {
-      ws.send(
-        JSON.stringify({ type: 'auth', token: this.opts.token, cols: this.term.cols, rows: this.term.rows, resumeFrom: this.received }),
-      );
+      const auth: AuthMessage = { type: 'auth', token: this.opts.token, cols: this.term.cols, rows: this.term.rows, resumeFrom: this.received };
+      ws.send(JSON.stringify(auth));
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (ws !== this.ws) return;
@@ -156,7 +157,7 @@ export class HostTerminal {
       this.ready = false;
       if (this.disposed || this.status === 'exited') return;
       // 4401 not ours, 4404 no such session/host, 4410 session ended: reconnecting cannot help
-      if (ev.code === 4401 || ev.code === 4404 || ev.code === 4410) {
+      if (FATAL_CLOSE_CODES.includes(ev.code)) {
         this.setStatus('closed', ev.reason);
         this.opts.onFatal(ev.code, ev.reason);
         return;
@@ -174,9 +175,9 @@ export class HostTerminal {
   }
 
   private onControl(raw: string): void {
-    let msg: { type?: string; offset?: number; shell?: string; code?: number; message?: string };
+    let msg: ServerControl;
     try {
-      msg = JSON.parse(raw);
+      msg = JSON.parse(raw) as ServerControl;
     } catch {
       return;
     }
@@ -184,9 +185,9 @@ export class HostTerminal {
       this.onReady(msg.offset, msg.shell === 'new');
     } else if (msg.type === 'exit') {
       this.setStatus('exited', typeof msg.code === 'number' ? String(msg.code) : '');
-      this.ws?.close(1000);
+      this.ws?.close(TerminalClose.normal);
     } else if (msg.type === 'error') {
-      this.term.write(`\r\n\x1b[31m[${msg.message ?? 'terminal error'}]\x1b[0m\r\n`);
+      this.term.write(`\r\n\x1b[31m[${msg.message || 'terminal error'}]\x1b[0m\r\n`);
     }
   }
 
@@ -267,7 +268,7 @@ export class HostTerminal {
     }
   }
 
-  private sendJson(msg: object): boolean {
+  private sendJson(msg: ClientControl): boolean {
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(msg));
     return true;

@@ -2,6 +2,7 @@
 import { cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { engineFacts } from '../engine/facts.js';
 
 export interface Machine {
   hostname: string;
@@ -14,6 +15,7 @@ export interface Machine {
   node: string;
   docker: string;
   dockerCgroup: string;
+  dockerStorage: string;
   loadAverageAtStart: [number, number, number];
   runningContainersAtStart: number;
 }
@@ -26,8 +28,10 @@ export async function describeMachine(): Promise<Machine> {
   } catch {
     /* keep unknown */
   }
-  const info = await execa('docker', ['info', '--format', '{{.ServerVersion}} {{.CgroupVersion}} {{.CgroupDriver}} {{.ContainersRunning}}']).catch(() => undefined);
-  const [docker = 'unavailable', cgv = '?', cgd = '?', running = '0'] = info?.stdout.trim().split(' ') ?? [];
+  const engine = await engineFacts({ maxAgeMs: 0 });
+  const [docker, cgv, cgd, running] = engine.reachable
+    ? [engine.dockerVersion, engine.cgroupVersion, engine.cgroupDriver, engine.containersRunning]
+    : ['unavailable', '?', '?', 0];
   const la = loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
   return {
     hostname: hostname(),
@@ -40,7 +44,8 @@ export async function describeMachine(): Promise<Machine> {
     node: process.version,
     docker,
     dockerCgroup: `v${cgv} ${cgd}`,
+    dockerStorage: engine.reachable ? `${engine.storageDriver}${engine.diskQuota ? ' (per-container disk quotas)' : ''}` : 'unavailable',
     loadAverageAtStart: la,
-    runningContainersAtStart: Number(running),
+    runningContainersAtStart: running,
   };
 }

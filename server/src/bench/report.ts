@@ -22,12 +22,12 @@ export function toMarkdown(r: BenchResult): string {
     `# netdojo benchmark — ${r.startedAt.slice(0, 10)} on ${m.hostname}${r.quick ? ' (quick mode: small counts, not comparable)' : ''}`,
     '',
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory (${m.freeMemoryGiB} GiB free at start), ${m.os}, kernel ${m.kernel},`,
-    `Docker ${m.docker} (cgroup ${m.dockerCgroup}), Node ${m.node}. Load average at start: ${m.loadAverageAtStart.join(', ')};`,
+    `Docker ${m.docker} (cgroup ${m.dockerCgroup}, storage ${m.dockerStorage ?? '?'}), Node ${m.node}. Load average at start: ${m.loadAverageAtStart.join(', ')};`,
     `${m.runningContainersAtStart} containers were running on the engine (other engineers' test suites share this machine).`,
     `Run: \`npm run bench${r.quick ? ' -- --quick' : ''}\`, ${Math.round(r.durationS)} s. Ratio = figure ÷ baseline measured in the same run (interleaved):`,
     'for times lower is better, for MB/s higher is better.',
     '',
-    '| figure | measured | baseline (same run) | ratio | DESIGN §8 target | met | load 1-min (start→end) |',
+    '| figure | measured | baseline (same run) | ratio | target | met | load 1-min (start→end) |',
     '|---|---|---|---|---|---|---|',
     ...r.figures.map(
       (f) =>

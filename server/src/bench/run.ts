@@ -1,4 +1,4 @@
-// `netdojo bench`: runs every figure of DESIGN §8 against real `netdojo serve` processes on loopback,
+// `netdojo bench`: runs every figure of docs/dev/architecture.md "Targets" against real `netdojo serve` processes on loopback,
 // writes bench/results/<date>-<machine>.{json,md} and latest.md, and leaves nothing behind: every
 // Docker object it makes carries a netdojo.scope starting with bench-<run id>, swept at the end.
 import { randomBytes } from 'node:crypto';
@@ -9,14 +9,14 @@ import Database from 'better-sqlite3';
 import Docker from 'dockerode';
 import { DEFAULT_IMAGE } from '../images/catalog.js';
 import { UserError } from '../util/errors.js';
-import { BENCH_LAB, checkFigure, densityFigure, echoFigure, readyFigure, replayFigure, throughputFigure } from './figures.js';
+import { arrivalsFigure, BENCH_LAB, checkFigure, densityFigure, echoFigure, readyFigure, replayFigure, throughputFigure } from './figures.js';
 import { describeMachine } from './machine.js';
 import { toMarkdown } from './report.js';
 import { createSession, endSession, ROOT, startServer, type BenchServer } from './server.js';
 import type { BenchResult, Counts, Ctx, Figure } from './types.js';
 
-export const FULL: Counts = { ready: 20, echo: 1000, throughputMiB: 200, check: 30, density: 100, replay: ['labs'] };
-export const QUICK: Counts = { ready: 3, echo: 100, throughputMiB: 20, check: 5, density: 4, replay: [BENCH_LAB] };
+export const FULL: Counts = { ready: 20, arrivals: 60, echo: 1000, throughputMiB: 200, check: 30, density: 300, replay: ['labs'] };
+export const QUICK: Counts = { ready: 3, arrivals: 10, echo: 100, throughputMiB: 20, check: 5, density: 4, replay: [BENCH_LAB] };
 
 export interface BenchOptions {
   quick: boolean;
@@ -67,6 +67,19 @@ function poolReady(dataDir: string, lab: string): boolean {
   }
 }
 
+/** ids of every pooled sandbox (warming or ready): a session with one of these came from the pool */
+function poolIds(dataDir: string): Set<string> {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(join(dataDir, 'netdojo.sqlite'), { readonly: true, fileMustExist: true });
+    return new Set((db.prepare('SELECT id FROM pool').all() as Array<{ id: string }>).map((r) => r.id));
+  } catch {
+    return new Set();
+  } finally {
+    db?.close();
+  }
+}
+
 async function waitPool(dataDir: string, lab: string, ms = 300_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!poolReady(dataDir, lab)) {
@@ -107,6 +120,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     // server A: no pool (cold starts, terminal, checks, density)
     say('starting a server without a pool');
@@ -127,6 +141,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
     const b = await startServer({ dataDir: bDir, labs: [ctx.labsDir], scope: `${ctx.scopePrefix}-warm`, args: ['--pool', '1', '--pool-labs', BENCH_LAB] });
     servers.push(b);
     figures.push(await readyFigure(ctx, b, 'warm', () => waitPool(bDir, BENCH_LAB)));
+    figures.push(await arrivalsFigure(ctx, b, () => poolIds(bDir)));
     say('stopping the server (drains its pool)');
     await b.stop();
 
@@ -134,6 +149,7 @@ export async function runBench(opts: BenchOptions): Promise<{ result: BenchResul
     figures.push(await replayFigure(ctx));
   } finally {
     process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
     leftovers = await sweep(ctx.scopePrefix, runId);
     await rm(ctx.tmp, { recursive: true, force: true });

@@ -27,7 +27,7 @@ export async function startServer(opts: { dataDir: string; labs: string[]; scope
     process.execPath,
     [
       join(ROOT, 'bin/netdojo.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', opts.dataDir,
-      '--labs', ...opts.labs, '--web', join(opts.dataDir, 'no-web'), '--rate', '0', '--max-sessions', '500', '--log-level', 'warn',
+      '--labs', ...opts.labs, '--web', join(opts.dataDir, 'no-web'), '--rate', '0', '--max-sessions', '500', '--max-sessions-per-client', '0', '--log-level', 'warn',
       ...(opts.args ?? []),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NETDOJO_SCOPE: opts.scope } },

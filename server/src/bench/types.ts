@@ -4,6 +4,8 @@ import type { Machine } from './machine.js';
 export interface Counts {
   /** session-ready samples, cold and warm each */
   ready: number;
+  /** seconds of arrivals at one new session per second against the warm pool */
+  arrivals: number;
   echo: number;
   /** MiB of /dev/zero fed to base64 */
   throughputMiB: number;

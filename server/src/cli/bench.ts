@@ -1,4 +1,4 @@
-// `netdojo bench`: the figures of DESIGN §8, each beside a baseline measured in the same run.
+// `netdojo bench`: the figures of docs/dev/architecture.md "Targets", each beside a baseline measured in the same run.
 import { InvalidArgumentError, type Command } from 'commander';
 
 function count(name: string, min: number, max: number) {
@@ -14,6 +14,7 @@ interface BenchCliOptions {
   out: string;
   machine?: string;
   ready?: number;
+  arrivals?: number;
   echo?: number;
   throughputMib?: number;
   check?: number;
@@ -24,21 +25,23 @@ interface BenchCliOptions {
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('measure session start, terminal latency and throughput, check latency, density and replay time on this machine (DESIGN §8)')
+    .description('measure session start (also under arrivals), terminal latency and throughput, check latency, density and replay time on this machine, each beside a baseline of the same work')
     .option('--quick', 'small counts for a smoke test (figures not comparable with a full run)')
     .option('--out <dir>', 'where the results are written', 'bench/results')
     .option('--machine <name>', 'machine name in the result file names (default: the host name)')
     .option('--ready <n>', 'session-ready samples, cold and warm each (full: 20)', count('--ready', 1, 1000))
+    .option('--arrivals <n>', 'seconds of arrivals at one new session per second against the warm pool (full: 60)', count('--arrivals', 1, 3600))
     .option('--echo <n>', 'keystroke echo samples (full: 1000)', count('--echo', 1, 100_000))
     .option('--throughput-mib <n>', 'MiB of zeros fed to base64 for the throughput figure (full: 200)', count('--throughput-mib', 1, 4096))
     .option('--check <n>', 'Check samples (full: 30)', count('--check', 1, 10_000))
-    .option('--density <n>', 'idle sessions held at once (full: 100)', count('--density', 1, 1000))
+    .option('--density <n>', 'idle sessions held at once (full: 300)', count('--density', 1, 1000))
     .option('--replay <labs...>', 'labs (ids or folders) replayed with --jobs 1 and 2 (full: the whole catalog, labs/)')
     .action(async (o: BenchCliOptions) => {
       const { runBench } = await import('../bench/run.js');
       const { UserError } = await import('../util/errors.js');
       const counts = {
         ...(o.ready !== undefined ? { ready: o.ready } : {}),
+        ...(o.arrivals !== undefined ? { arrivals: o.arrivals } : {}),
         ...(o.echo !== undefined ? { echo: o.echo } : {}),
         ...(o.throughputMib !== undefined ? { throughputMiB: o.throughputMib } : {}),
         ...(o.check !== undefined ? { check: o.check } : {}),

@@ -1,6 +1,7 @@
 // `netdojo ls [paths…]`: the catalog as a table (or JSON).
 import type { Command } from 'commander';
 import { loadLabs } from '../labs/loader.js';
+import { orderLabs, orderProblems } from '../labs/order.js';
 import { DEFAULT_LABS_DIR, displayPath } from '../labs/paths.js';
 import { LOCALES, textIn, type Locale } from '../labs/schema.js';
 import { formatProblem } from '../labs/source.js';
@@ -9,7 +10,7 @@ import { UserError } from '../util/errors.js';
 export function register(program: Command): void {
   program
     .command('ls')
-    .description('list labs: track, id, level, minutes, requirements, title')
+    .description('list labs in learning order (a lab after the labs it builds on): track, id, level, minutes, requirements, title')
     .argument('[paths...]', 'lab folders, lab.yaml files, or directories searched for lab.yaml', [DEFAULT_LABS_DIR])
     .option('--json', 'print the labs as JSON')
     .option('--lang <locale>', `language of the titles (${LOCALES.join(', ')})`, 'en')
@@ -20,7 +21,9 @@ export function register(program: Command): void {
       const errors = problems.filter((p) => p.severity === 'error');
       for (const p of errors) process.stderr.write(`${formatProblem(p)}\n`);
       if (errors.length) process.exitCode = 1;
-      const rows = labs.map(({ lab, file }) => ({
+      // only meaningful for the whole catalog: a subset may leave out the labs it builds on
+      if (paths.length === 1 && paths[0] === DEFAULT_LABS_DIR) for (const p of orderProblems(labs)) process.stderr.write(`warning: ${p}\n`);
+      const rows = orderLabs(labs).map(({ lab, file }) => ({
         track: lab.track,
         id: lab.id,
         level: lab.level,

@@ -1,6 +1,6 @@
 // Builds the sandbox images on the engine the sandboxes use (offline: FROM the imported base).
 import { execa } from 'execa';
-import { docker, isNotFound } from '../sandbox/docker/client.js';
+import { docker, isNotFound } from '../engine/client.js';
 import { UserError } from '../util/errors.js';
 import { BASE_IMAGE, HASH_LABEL, IMAGES, IMPORT_BASE_SCRIPT, type ImageSpec } from './catalog.js';
 import { contentHash, contextFiles } from './hash.js';

@@ -1,6 +1,8 @@
 // The labs the server offers, loaded once at start, and whether this host can run each one.
 import { loadLabs } from '../labs/loader.js';
+import { orderLabs } from '../labs/order.js';
 import type { LoadedLab } from '../labs/schema.js';
+import { unmet } from '../sandbox/capabilities.js';
 import type { Capabilities, Provider, ProviderName } from '../sandbox/types.js';
 
 export interface CatalogEntry extends LoadedLab {
@@ -56,8 +58,8 @@ export class Catalog {
       let reason: string | undefined;
       if (typeof c === 'string') reason = c;
       else {
-        const missing = loaded.lab.requires.filter((r) => !c.has[r]);
-        if (missing.length) reason = missing.map((r) => c.missing[r] ?? `${r} is not available on this host`).join('; ');
+        const reasons = Object.values(unmet(c, loaded.lab.requires));
+        if (reasons.length) reason = reasons.join('; ');
       }
       next.set(loaded.lab.id, { ...loaded, available: reason === undefined, ...(reason ? { unavailableReason: reason } : {}) });
     }
@@ -70,7 +72,8 @@ export class Catalog {
     return this.byId.get(id);
   }
 
+  /** every lab, in learning order (labs/order.ts) */
   all(): CatalogEntry[] {
-    return [...this.byId.values()].sort((a, b) => a.lab.track.localeCompare(b.lab.track) || a.lab.id.localeCompare(b.lab.id));
+    return orderLabs([...this.byId.values()]);
   }
 }

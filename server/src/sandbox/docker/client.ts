@@ -1,22 +1,3 @@
-// One dockerode client per process (DOCKER_HOST and friends are honoured by docker-modem).
-import Docker from 'dockerode';
-
-let client: Docker | undefined;
-
-export function docker(): Docker {
-  client ??= new Docker();
-  return client;
-}
-
-/** true when a Docker API error is "not found" (removal of something already gone). */
-export function isNotFound(err: unknown): boolean {
-  return (err as { statusCode?: number })?.statusCode === 404;
-}
-
-/** Reads a stream to its end as one Buffer (dockerode hands out a Buffer directly when not following). */
-export async function readAll(stream: NodeJS.ReadableStream | Buffer): Promise<Buffer> {
-  if (Buffer.isBuffer(stream)) return stream;
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks);
-}
+// The Docker client lives in engine/ (shared with images/ and the server's health); re-exported
+// here for the provider's modules.
+export { docker, isNotFound, readAll } from '../../engine/client.js';
