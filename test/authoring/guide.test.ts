@@ -73,8 +73,8 @@ describe('docs/authoring.md', () => {
     }
   });
   it('quotes the runner\'s own messages', () => {
-    const runner = readFileSync(join(REPO_ROOT, 'server/src/runner/replay.ts'), 'utf8');
-    for (const phrase of ['passed before the solve — it proves nothing', 'still fails after the solve', 'fast-forward']) {
+    const runner = ['server/src/runner/replay.ts', 'server/src/steps/lifecycle.ts', 'server/src/steps/variants.ts'].map((f) => readFileSync(join(REPO_ROOT, f), 'utf8')).join('\n');
+    for (const phrase of ['passed before the solve — it proves nothing', 'still fails after the solve', 'fast-forward', 'the solve is not repeatable', 'fix it or declare repeatable: false', 'not caught: every check passes after this wrong', 'a correct solution is rejected']) {
       expect(guide).toContain(phrase);
       expect(runner).toContain(phrase);
     }

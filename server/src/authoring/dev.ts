@@ -6,15 +6,16 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultHostOf, runCheck } from '../checks/index.js';
-import type { CheckContext, CheckResult } from '../checks/types.js';
+import { defaultHostOf } from '../checks/index.js';
+import type { CheckResult } from '../checks/types.js';
 import { parseLab } from '../labs/loader.js';
 import { displayPath } from '../labs/paths.js';
-import { textIn, type Check, type Lab, type Locale, type LoadedLab, type Step } from '../labs/schema.js';
+import { textIn, type Lab, type Locale, type LoadedLab } from '../labs/schema.js';
 import { formatProblem } from '../labs/source.js';
-import { runActions } from '../runner/actions.js';
 import { unmetRequirement } from '../runner/replay.js';
+import type { ActionsResult } from '../steps/actions.js';
+import { bringToStep, checkStep, proveStep, runLabSetup, runSolve, runStepSetup, type StepContext } from '../steps/lifecycle.js';
+import { emptyVariantRun, proveVariant, variantsOf } from '../steps/variants.js';
 import type { Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
 import { UserError } from '../util/errors.js';
 import { keptHelp } from './kept.js';
@@ -33,10 +34,16 @@ export const DEV_HELP = [
   'commands (a step defaults to the current one, a host to the first one):',
   '  check [step]              run the step\'s checks against the live sandbox',
   '  solve [step]              run the step\'s solve (the steps before it are solved first)',
-  '  replay [--from step]      replay from the current step (or from step: a fresh sandbox when it is already solved)',
+  '  replay [--from step]      the replay rules (fail, solve, pass, solve again) from the current step (or from',
+  '                            step: a fresh sandbox when it is already solved)',
+  '  try <step> <variant>      prove one near-miss or alternative of the step in a second, fresh sandbox brought',
+  '                            to the start of the step (lab setup, setup + solve of the steps before, the step\'s',
+  '                            setup), as replay does; this sandbox is not touched, the second one is removed after',
   '  shell [host]              a shell into the host, in this terminal (exit or Ctrl-D returns here)',
   '  steps                     list the steps and where the sandbox is',
   '  reset                     a fresh sandbox (lab setup and the first step\'s setup run again)',
+  '  restart <step>            a fresh sandbox at the start of the step (lab setup, setup + solve of the steps',
+  '                            before it, its setup), as the lab page\'s "Restart at this step" does',
   '  help                      this list',
   '  quit                      remove the sandbox and exit (also Ctrl-C, Ctrl-D)',
 ];
@@ -64,6 +71,10 @@ export class DevSession {
   private inShell = false;
   private envChanged = false;
   private done!: () => void;
+  /** aborted on quit: stops retries and action lists that are under way */
+  private readonly abort = new AbortController();
+  /** the second sandbox of a `try` under way, removed on quit */
+  private trying?: { provider: Provider; ref: SandboxRef };
   readonly finished = new Promise<void>((r) => (this.done = r));
 
   constructor(private readonly opts: DevOptions) {
@@ -170,6 +181,9 @@ export class DevSession {
         }
         return this.replay(from === undefined ? this.next : this.stepIndex(from));
       }
+      case 'try':
+        if (args.length !== 2) throw new UserError('try takes <step> <variant> (the ids of a step and of one of its near-misses or alternatives)');
+        return this.tryVariant(this.stepIndex(args[0]), args[1]!);
       case 'shell':
         return this.shell(args[0]);
       case 'steps':
@@ -177,6 +191,9 @@ export class DevSession {
         return this.steps();
       case 'reset':
         return this.reset();
+      case 'restart':
+        if (args.length !== 1 || !args[0]) throw new UserError('restart takes <step> (the id of the step to start from)');
+        return this.restart(this.stepIndex(args[0]));
       case 'help':
       case '?':
         for (const l of DEV_HELP) this.say(l);
@@ -222,7 +239,7 @@ export class DevSession {
     this.setupDone.clear();
     this.envChanged = false;
     this.say(`sandbox ${sessionId} ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    if (lab.setup.length) await this.actions('lab setup', lab.setup);
+    if (lab.setup.length) this.printActions('lab setup', await runLabSetup(this.ctx()));
     await this.ensureSetup(0);
   }
 
@@ -244,9 +261,7 @@ export class DevSession {
     return this.sandbox;
   }
 
-  private async actions(what: string, list: Step['solve']): Promise<boolean> {
-    if (!list.length) return true;
-    const res = await runActions(list, this.need(), this.lab);
+  private printActions(what: string, res: ActionsResult): boolean {
     for (const a of res.actions) {
       const where = a.netns ? `${a.host} (netns ${a.netns})` : a.host;
       const ok = a.exitCode === 0 && !a.timedOut;
@@ -261,22 +276,26 @@ export class DevSession {
     const step = this.lab.steps[i];
     if (!step || this.setupDone.has(step.id)) return true;
     this.setupDone.add(step.id);
-    return this.actions(`setup of ${step.id}`, step.setup);
+    return !step.setup.length || this.printActions(`setup of ${step.id}`, await runStepSetup(this.ctx(), step));
+  }
+
+  /** The step's solve ran in this sandbox: the next step becomes the current one. */
+  private async solved(i: number): Promise<void> {
+    if (i < this.next) return;
+    this.next = i + 1;
+    await this.ensureSetup(this.next);
   }
 
   private async solveOne(i: number): Promise<boolean> {
     const step = this.lab.steps[i]!;
     if (!(await this.ensureSetup(i))) return false;
-    const ok = await this.actions(`solve of ${step.id}`, step.solve);
-    if (ok && i >= this.next) {
-      this.next = i + 1;
-      await this.ensureSetup(this.next);
-    }
+    const ok = this.printActions(`solve of ${step.id}`, await runSolve(this.ctx(), step));
+    if (ok) await this.solved(i);
     return ok;
   }
 
-  private ctx(): CheckContext {
-    return { sandbox: this.need(), defaultHost: defaultHostOf(this.lab, this.need()) };
+  private ctx(sandbox = this.need()): StepContext {
+    return { lab: this.lab, sandbox, locale: this.locale, signal: this.abort.signal, pollMs: this.pollMs };
   }
 
   private printResult(r: CheckResult, verbose: boolean): void {
@@ -284,7 +303,9 @@ export class DevSession {
     if (!r.pass && verbose) {
       this.say(`      expected: ${r.expected}`);
       for (const [i, l] of r.actual.split('\n').entries()) this.say(`      ${i === 0 ? 'actual:   ' : '          '}${l}`);
-      if (r.hint) this.say(`      hint:     ${r.hint}`);
+      const hints = r.hints ?? (r.hint ? [r.hint] : []);
+      if (hints.length === 1) this.say(`      hint:     ${hints[0]}`);
+      else hints.forEach((h, n) => this.say(`      hint ${n + 1}/${hints.length}: ${h}`));
     }
   }
 
@@ -295,12 +316,8 @@ export class DevSession {
     if (i > this.next) this.say(`note: the steps before ${step.id} are not solved in this sandbox (solve ${step.id} fast-forwards)`);
     await this.ensureSetup(i);
     this.say(`check ${step.id}:`);
-    const results: CheckResult[] = [];
-    for (const check of step.checks) {
-      const r = await runCheck(check, this.ctx(), this.locale);
-      results.push(r);
-      this.printResult(r, true);
-    }
+    const results = await checkStep(this.ctx(), step);
+    for (const r of results) this.printResult(r, true);
     const passed = results.filter((r) => r.pass).length;
     this.say(`check ${step.id}: ${passed}/${results.length} pass`);
   }
@@ -315,16 +332,7 @@ export class DevSession {
     this.say(`solve ${this.lab.steps[i]!.id}: ${ok ? 'done' : 'FAILED'}`);
   }
 
-  private async untilPass(check: Check): Promise<{ result: CheckResult; attempts: number }> {
-    const deadline = Date.now() + check.retry * 1000;
-    for (let attempts = 1; ; attempts++) {
-      const result = await runCheck(check, this.ctx(), this.locale);
-      if (result.pass || Date.now() + this.pollMs > deadline || this.closing) return { result, attempts };
-      await sleep(this.pollMs);
-    }
-  }
-
-  /** The replay rules of `netdojo replay`, from step `from` on, in this sandbox (fresh if needed). */
+  /** The replay rules of `netdojo replay` (the step lifecycle), from step `from` on, in this sandbox (fresh if needed). */
   async replay(from: number): Promise<void> {
     const steps = this.lab.steps;
     if (from >= steps.length) return this.say('every step is solved: replay --from <step>, or reset');
@@ -344,28 +352,29 @@ export class DevSession {
         break;
       }
       this.say(`replay ${step.id}: before the solve (each check must fail)`);
-      for (const check of step.checks) {
-        const r = await runCheck(check, this.ctx(), this.locale);
-        const bad = r.pass && !check.passesBeforeSolve;
-        this.say(`  ${bad ? '✗' : '✓'} ${check.id}: ${r.pass ? 'PASS' : 'FAIL'}${bad ? ' — it passes before the solve, so it proves nothing (passesBeforeSolve: true opts out)' : ''}: ${r.message}`);
-        if (bad) failures.push(`step ${step.id}, check ${check.id}: passed before the solve`);
-      }
-      this.say(`replay ${step.id}: solve`);
-      if (!(await this.solveOne(i))) {
-        failures.push(`step ${step.id}: solve failed`);
-        break;
-      }
-      this.say(`replay ${step.id}: after the solve (each check must pass)`);
-      let stepOk = true;
-      for (const check of step.checks) {
-        const { result, attempts } = await this.untilPass(check);
-        this.printResult(result, true);
-        if (!result.pass) {
-          stepOk = false;
-          failures.push(`step ${step.id}, check ${check.id}: still fails after the solve${attempts > 1 ? ` (${attempts} attempts)` : ''}`);
-        }
-      }
-      if (!stepOk) break;
+      const proof = await proveStep(this.ctx(), step, {
+        setup: false,
+        hooks: {
+          phase: (phase) => {
+            if (phase === 'solve') this.say(`replay ${step.id}: solve`);
+            if (phase === 'after') this.say(`replay ${step.id}: after the solve (each check must pass)`);
+            if (phase === 'again') this.say(`replay ${step.id}: solve again (each check must still pass; repeatable: false opts out)`);
+          },
+          actions: (what, res) => this.printActions(`${what === 'again' ? 'second solve' : what} of ${step.id}`, res),
+          check: (phase, cr, r) => {
+            if (phase === 'after') return this.printResult(r, true);
+            const bad = r.pass && !cr.passesBeforeSolve;
+            this.say(`  ${bad ? '✗' : '✓'} ${cr.id}: ${r.pass ? 'PASS' : 'FAIL'}${bad ? ' — it passes before the solve, so it proves nothing (passesBeforeSolve: true opts out)' : ''}: ${r.message}`);
+          },
+          again: (again) => {
+            if (again.status === 'passed') this.say('  ✓ the solve is repeatable');
+            else for (const r of again.checks ?? []) if (!r.pass) this.printResult(r, true);
+          },
+        },
+      });
+      if (proof.run.solve?.ok) await this.solved(i);
+      failures.push(...proof.failures);
+      if (!proof.proceed) break;
     }
     if (failures.length) {
       this.say(`replay from ${steps[from]!.id}: FAILED`);
@@ -373,16 +382,61 @@ export class DevSession {
     } else this.say(`replay from ${steps[from]!.id}: PASSED (${steps.length - from} step(s))`);
   }
 
+  /** One near-miss or alternative, from a second fresh sandbox brought to the start of its step. */
+  async tryVariant(i: number, id: string): Promise<void> {
+    const step = this.lab.steps[i]!;
+    const variants = variantsOf(step);
+    const v = variants.find((x) => x.spec.id === id);
+    if (!v) throw new UserError(`step ${step.id} has no near-miss or alternative '${id}'${variants.length ? ` (it has: ${variants.map((x) => x.spec.id).join(', ')})` : ''}`);
+    const provider = this.provider;
+    if (!provider) throw new UserError('there is no provider yet');
+    const sessionId = `dev-${randomBytes(5).toString('hex')}`;
+    const name = `${step.id}/${id}`;
+    this.say(`try ${name} (${v.kind}): a fresh sandbox ${sessionId}, brought to the start of ${step.id} …`);
+    let ref: SandboxRef = { provider: provider.name, sessionId, labId: this.lab.id };
+    this.trying = { provider, ref };
+    try {
+      const sandbox = await provider.create(this.lab, { sessionId, labDir: this.loaded.dir, signal: this.abort.signal });
+      ref = sandbox.ref;
+      this.trying = { provider, ref };
+      const ctx = this.ctx(sandbox);
+      const ready = await bringToStep(ctx, i);
+      if (!ready.ok) return this.say(`try ${name}: FAILED: could not bring the sandbox to ${step.id}: ${ready.error}`);
+      const run = await proveVariant(ctx, step, v, emptyVariantRun(step, v, this.locale));
+      if (run.solve) this.printActions(`${v.kind} ${id}`, run.solve);
+      for (const r of run.checks) this.printResult(r, true);
+      this.say(run.status === 'passed' ? `try ${name}: PASSED (${v.kind === 'near-miss' ? run.reason : 'every check passes'})` : `try ${name}: FAILED: ${run.reason}`);
+    } finally {
+      this.trying = undefined;
+      await provider.destroy(ref).catch((err: unknown) => this.say(`could not remove ${sessionId}: ${err instanceof Error ? err.message : String(err)}`));
+      const left = await provider.leftovers(sessionId).catch(() => [] as string[]);
+      this.say(left.length ? `could not remove everything of ${sessionId}: ${left.join(', ')}` : `removed sandbox ${sessionId}`);
+    }
+  }
+
   async steps(): Promise<void> {
     this.lab.steps.forEach((s, i) => {
       const state = i < this.next ? 'solved' : i === this.next ? 'current' : '';
-      this.say(`  ${i + 1}. ${s.id}${state ? ` (${state})` : ''} — ${textIn(s.title, this.locale)} [${s.checks.length} check(s)]`);
+      const variants = variantsOf(s).map((v) => v.spec.id);
+      this.say(`  ${i + 1}. ${s.id}${state ? ` (${state})` : ''} — ${textIn(s.title, this.locale)} [${s.checks.length} check(s)${variants.length ? `; try: ${variants.join(', ')}` : ''}]`);
     });
   }
 
   async reset(): Promise<void> {
     await this.destroySandbox();
     await this.createSandbox();
+  }
+
+  /** A fresh sandbox at the start of step `i`: lab setup, setup + solve of each step before it, its setup. */
+  async restart(i: number): Promise<void> {
+    const step = this.lab.steps[i]!;
+    await this.reset();
+    for (let j = 0; j < i && !this.closing; j++) {
+      this.say(`fast-forward ${this.lab.steps[j]!.id}:`);
+      if (!(await this.solveOne(j))) return this.say(`restart at ${step.id}: FAILED (the solve of ${this.lab.steps[j]!.id} failed)`);
+    }
+    if (!(await this.ensureSetup(i))) return this.say(`restart at ${step.id}: FAILED (its setup failed)`);
+    this.say(`sandbox restarted at step ${i + 1} (${step.id})`);
   }
 
   /** A TTY shell into `host`: raw mode on stdin, piped to Sandbox.attach, until the shell exits. */
@@ -437,12 +491,14 @@ export class DevSession {
   quit(code = 0, why?: string): Promise<void> {
     this.closing ??= (async () => {
       this.exitCode = code;
+      this.abort.abort();
       if (why) this.out.write(`\n${why}: removing the sandbox …\n`);
       this.watcher?.close();
       const rl = this.rl;
       this.rl = undefined;
       rl?.close();
       try {
+        if (this.trying) await this.trying.provider.destroy(this.trying.ref).catch(() => {});
         await this.destroySandbox();
       } catch (err) {
         this.say(`could not remove the sandbox: ${err instanceof Error ? err.message : String(err)}`);

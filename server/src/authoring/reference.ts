@@ -6,22 +6,30 @@ import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { evaluateCapture } from '../checks/capture.js';
 import { evaluateDns, parseDig } from '../checks/dns.js';
+import { evaluateFile } from '../checks/file.js';
 import { evaluateHttp, parseHttp } from '../checks/http.js';
 import { evaluateIptables } from '../checks/iptables.js';
 import { evaluateGet } from '../checks/kubectl.js';
+import { OUT_OF_BAND_KINDS } from '../checks/index.js';
 import { evaluateLinkOutput } from '../checks/link.js';
+import { evaluateNetns } from '../checks/netns.js';
 import { evaluatePing } from '../checks/ping.js';
 import { evaluateRouteOutput } from '../checks/route.js';
 import { evaluateShell } from '../checks/shell.js';
+import { evaluateSysctl } from '../checks/sysctl.js';
 import type { CheckOutcome } from '../checks/types.js';
 import { REPO_ROOT } from '../labs/paths.js';
 import {
   Action,
+  Alternative,
+  CaptureCheck,
   CHECK_KINDS,
   Check,
   DnsCheck,
   Environment,
+  FileCheck,
   Host,
   HttpCheck,
   IptablesCheck,
@@ -31,14 +39,18 @@ import {
   Lab,
   LinkCheck,
   LOCALES,
+  NearMiss,
+  NetnsCheck,
   Network,
   PingCheck,
   Regex,
   RouteCheck,
   ShellCheck,
   Step,
+  SysctlCheck,
   type CheckKind,
 } from '../labs/schema.js';
+import { parseMountinfo } from '../probe/netns.js';
 import { KERNEL_PROBES } from '../sandbox/capabilities.js';
 import type { ExecResult } from '../sandbox/types.js';
 
@@ -83,10 +95,12 @@ const NOTES: Record<string, string> = {
   'step.setup': 'hidden preparation, run before the step (in replay, before its checks)',
   'step.solve': 'the reference solution; replay runs it, and "Solve step" runs it for a stuck learner',
   'step.checks': 'what the Check button verifies; each must fail before the solve and pass after it',
-  'step.hint': 'a hint for the whole step',
+  'step.hint': 'a hint for the whole step; a list of levels (the idea → where to look → the command) is revealed one level at a time',
+  'near-miss.id': 'unique among the step\'s near-misses and alternatives; `netdojo replay --variant <step>/<id>`',
+  'alternative.id': 'unique among the step\'s near-misses and alternatives; `netdojo replay --variant <step>/<id>`',
   'check.id': 'unique in the lab',
   'check.title': 'what the learner reads next to ✓/✗ (default: the kind and its target)',
-  'check.hint': 'shown when the check fails',
+  'check.hint': 'shown when the check fails; with a list of levels, each failure offers the next level',
   'shell.run': 'a bash script; exit code 0 passes',
   'shell.outputMatches': 'and its stdout must match this regex (multi-line: `^`/`$` match at every line)',
   'ping.to': 'an address or a host name',
@@ -115,7 +129,13 @@ const NOTES: Record<string, string> = {
   'route.table': 'the routing table (default: main)',
   'route.absent': 'passes when there is no such route',
   'link.name': 'the interface name',
-  'link.state': 'administrative state (`ip link set … up`)',
+  'netns.absent': 'passes when there is no such namespace',
+  'sysctl.key': 'a `net.*` key (per network namespace), e.g. `net.ipv4.ip_forward`, `net.ipv4.conf.cali1.proxy_arp`',
+  'file.absent': 'passes when the file does not exist',
+  'file.matches': 'the whole content must match (multi-line: `^`/`$` match at every line; `[\\s\\S]` spans lines)',
+  'file.lineMatches': 'some line must match',
+  'capture.matches': 'some captured line (`tcpdump -nn -l` output) must match',
+  'capture.expect': '`absent`: no captured packet may match (something is blocked, or takes another path)',
   'link.master': 'the bridge (or bond) it is attached to',
   'link.mtu': 'the MTU',
   'link.absent': 'passes when the link does not exist',
@@ -153,7 +173,11 @@ const KIND_INTRO: Record<CheckKind, string> = {
   dns: '`dig` (or the system resolver with `resolver: system`) from a host or namespace.',
   iptables: 'Reads `iptables -t <table> -S <chain>` on the host (or in a namespace).',
   route: 'Reads `ip -j route` of a table on the host (or in a namespace).',
-  link: 'Reads `ip -j link` and `ip -j addr` of one interface.',
+  link: 'Reads `ip -j link` and `ip -j addr` of one interface. `state: UP` is operationally up (admin up and a carrier: a veth whose peer is down is not up); `adminState` is the flag alone.',
+  netns: 'A named network namespace exists (`ip netns add NAME`): an nsfs mount of a network namespace at `/run/netns/NAME`, read from the host\'s mount table. The name matches exactly; an empty file or a symlink of that name does not count.',
+  sysctl: 'The live value of a `net.*` sysctl in the host\'s (or a namespace\'s) network namespace, read from `/proc/sys` there. A line in `/etc/sysctl.d` is not the live value.',
+  file: 'A file the learner wrote, read from outside (symlinks resolve inside the host), at most 1 MiB: `matches` on the whole content, `lineMatches` on each line.',
+  capture: 'A bounded live capture: tcpdump (`-nn -l`, at most 200 packets) on an interface of a host or namespace while a ping is sent from `send` (by default the same host), then the captured lines are matched. Use it instead of a pcap file written by the solve: it sees what the learner\'s network does now.',
   kubectl: 'Runs kubectl on the lab\'s control-plane node (kind labs): `get` a resource or field, or `exec` in a pod.',
 };
 
@@ -184,12 +208,46 @@ const SECTIONS: Section[] = [
     intro: 'A command run on a host. Actions of a list run in order; the first failure stops the list.',
     schema: Action,
   },
-  { key: 'step', title: 'Step', where: '`steps[]`', intro: 'One thing to do, with its solution and its checks.', schema: Step, links: { setup: 'action', solve: 'action', checks: 'check' } },
+  {
+    key: 'step',
+    title: 'Step',
+    where: '`steps[]`',
+    intro: 'One thing to do, with its solution and its checks.',
+    schema: Step,
+    links: { setup: 'action', solve: 'action', checks: 'check', nearMisses: 'near-miss', alternatives: 'alternative' },
+  },
+  {
+    key: 'near-miss',
+    title: 'Near-miss',
+    where: '`steps[].nearMisses[]`',
+    intro:
+      'A plausible wrong learner action. `netdojo replay` runs it from a fresh sandbox fast-forwarded to the step (after the step\'s setup) and proves that at least one check still fails — the one named in `fails`, if given. See [Variants](authoring.md#variants-near-misses-and-alternatives).',
+    schema: NearMiss,
+    links: { solve: 'action' },
+  },
+  {
+    key: 'alternative',
+    title: 'Alternative',
+    where: '`steps[].alternatives[]`',
+    intro: 'Another correct solution. `netdojo replay` runs it like a near-miss and proves that every check passes.',
+    schema: Alternative,
+    links: { solve: 'action' },
+  },
   {
     key: 'check',
     title: 'Check (common fields)',
     where: '`steps[].checks[]`',
-    intro: `Every check has these fields and exactly one kind key: ${CHECK_KINDS.map((k) => `[\`${k}\`](#${k})`).join(', ')}.`,
+    intro: [
+      `Every check has these fields and exactly one kind key: ${CHECK_KINDS.map((k) => `[\`${k}\`](#${k})`).join(', ')}.`,
+      '',
+      `**Where checks run.** On the docker provider these kinds run **out-of-band**: ${Object.keys(OUT_OF_BAND_KINDS).map((k) => `\`${k}\``).join(', ')} (\`dns\` unless \`resolver: system\`).`,
+      'The server enters the host\'s (or the named namespace\'s) network namespace from outside and reads the kernel with its own `ip`, `iptables-nft`, `ping`, `curl`, `dig`, `tcpdump`;',
+      'files (`/etc/hosts`, `resolv.conf`, `nsswitch.conf`, a `file` check\'s path) are read from outside too, and names resolve the way the host would resolve them.',
+      'Nothing the learner replaces inside the sandbox (tools, `PATH`, `LD_PRELOAD`, `/proc/net`) changes their verdict.',
+      '`shell`, `kubectl` and `dns` with `resolver: system` run **in-band** (inside the sandbox, with its tools), as does every kind on the kind provider and on a server that cannot enter namespaces (it says so in its log and in `/api/health`).',
+      'Every probe\'s output is capped at 1 MiB per stream: past it the probe is stopped and the check fails saying so.',
+      'A step\'s checks run together: typed ones in parallel, the in-band `shell` checks of one host in one exec.',
+    ].join('\n'),
     schema: checkCommon,
   },
   ...CHECK_KINDS.map(
@@ -360,6 +418,34 @@ const EXAMPLES: Record<CheckKind, Example[]> = {
   link: [
     { yaml: 'link: { netns: red, name: veth-red, address: 192.168.15.2/24 }', outcome: () => evaluateLinkOutput(LinkCheck.parse({ name: 'veth-red', address: '192.168.15.2/24' }), res(linkOut('veth-red')), 'host (netns red)') },
     { yaml: 'link: { name: veth-nope }', outcome: () => evaluateLinkOutput(LinkCheck.parse({ name: 'veth-nope' }), res('', 1, recorded('link-missing.txt')), 'host') },
+  ],
+  netns: [
+    {
+      yaml: 'netns: { name: red }',
+      outcome: () => evaluateNetns(NetnsCheck.parse({ name: 'red' }), parseMountinfo('55 45 0:4 net:[4026532254] /run/netns/red-1 rw - nsfs nsfs rw'), 'host'),
+    },
+  ],
+  sysctl: [
+    { yaml: 'sysctl: { key: net.ipv4.ip_forward, equals: "1" }', outcome: () => evaluateSysctl(SysctlCheck.parse({ key: 'net.ipv4.ip_forward', equals: '1' }), res('0\n'), 'host') },
+  ],
+  file: [
+    {
+      yaml: 'file: { path: /etc/resolv.conf, lineMatches: "^options .*ndots:5" }',
+      outcome: () =>
+        evaluateFile(FileCheck.parse({ path: '/etc/resolv.conf', lineMatches: '^options .*ndots:5' }), { kind: 'file', content: Buffer.from('nameserver 10.96.0.10\n'), size: 22, truncated: false }, 'pod1'),
+    },
+  ],
+  capture: [
+    {
+      yaml: 'capture: { interface: cali1, filter: icmp, send: { netns: pod2, ping: 10.0.0.1 }, matches: "ICMP echo request" }',
+      outcome: () =>
+        evaluateCapture(
+          CaptureCheck.parse({ interface: 'cali1', filter: 'icmp', send: { netns: 'pod2', ping: '10.0.0.1' }, matches: 'ICMP echo request' }),
+          { tcpdump: res('', 0, 'listening on cali1, link-type EN10MB (Ethernet), snapshot length 256 bytes\n') },
+          'node1',
+          'node1 (netns pod2)',
+        ),
+    },
   ],
   kubectl: [
     {

@@ -55,6 +55,7 @@ description:
   en: One interface, one address, one ping — replace this with your lab.
   ko: 인터페이스 하나, 주소 하나, ping 하나 — 이 내용을 실습에 맞게 바꾸세요.
 ${pad(`track: ${track}`)}# the folder above this one
+after: []                        # the labs this one builds on: catalogs list it after them
 level: beginner                  # beginner | intermediate | advanced
 minutes: 10
 source: ""                       # the document and section this lab replays
@@ -89,11 +90,18 @@ steps:
         ping -c 1 10.10.0.1
         \`\`\`
     setup:                       # hidden preparation, runs before the step (bash -e)
-      - run: ip link add lab0 type veth peer name lab0-peer
-    solve:                       # the reference solution: replay and "Solve step" run it
+      - run: |                   # the far end is up, so lab0 gets carrier once it is up itself
+          ip link add lab0 type veth peer name lab0-peer
+          ip link set lab0-peer up
+    solve:                       # the reference solution: replay and "Solve step" run it (twice: keep it repeatable)
       - run: |
-          ip addr add 10.10.0.1/24 dev lab0
+          ip addr replace 10.10.0.1/24 dev lab0
           ip link set lab0 up
+    nearMisses:                  # plausible wrong actions: replay proves a check still fails after each
+      - id: address-only
+        why: { en: an address is enough; the interface comes up by itself, ko: 주소만 주면 인터페이스가 저절로 올라온다 }
+        solve: [{ run: ip addr add 10.10.0.1/24 dev lab0 }]
+        fails: lab0-up
     checks:                      # each must FAIL before the solve and PASS after it
       - id: lab0-up
         title: { en: lab0 has 10.10.0.1/24 and is up, ko: lab0에 10.10.0.1/24가 있고 up 상태다 }

@@ -14,7 +14,7 @@ function locale(value: string): Locale {
 export function register(program: Command): void {
   program
     .command('dev')
-    .description('develop a lab: one live sandbox, re-validated on every save, with a prompt (check, solve, replay, shell, reset)')
+    .description('develop a lab: one live sandbox, re-validated on every save, with a prompt (check, solve, replay, try a variant, shell, reset)')
     .argument('<lab>', 'a lab folder or its lab.yaml')
     .option('--locale <locale>', `language of check titles and hints (${LOCALES.join(', ')})`, locale, 'en')
     .option('--allow-no-userns', 'let the docker provider run without a user-namespaced engine (a trusted single-user machine only)')

@@ -1,4 +1,4 @@
-// `netdojo replay [lab|dir…]`: prove labs from fresh sandboxes (DESIGN §3) and report.
+// `netdojo replay [lab|dir…]`: prove labs from fresh sandboxes (docs/dev/architecture.md, "A replay") and report.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import type { ProviderName } from '../sandbox/types.js';
 import { consoleSummary, progressLine } from '../runner/report-console.js';
 import { toJson } from '../runner/report-json.js';
 import { toJUnit } from '../runner/report-junit.js';
-import { replayMany } from '../runner/replay.js';
+import { replayMany, selectVariants } from '../runner/replay.js';
 import { UserError } from '../util/errors.js';
 import { keptRunHelp } from '../authoring/kept.js';
 
@@ -26,6 +26,13 @@ interface ReplayCliOptions {
   from?: string;
   step?: string;
   keep?: boolean;
+  variants: boolean;
+  variant?: string[];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  if (!/^[a-z0-9-]+\/[a-z0-9-]+$/.test(value)) throw new InvalidArgumentError('<step>/<id>, e.g. forward/policy-accept');
+  return [...previous, value];
 }
 
 function positiveInt(value: string): number {
@@ -67,7 +74,7 @@ export function register(program: Command): void {
     .command('replay')
     .description('replay labs from fresh sandboxes: every check must fail before its solve and pass after it')
     .argument('[labs...]', 'lab folders, lab.yaml files, directories searched for labs, or lab ids', [DEFAULT_LABS_DIR])
-    .option('-j, --jobs <n>', 'labs replayed at the same time', positiveInt, 2)
+    .option('-j, --jobs <n>', 'sandboxes at the same time: labs, and the near-misses and alternatives that each get their own', positiveInt, 2)
     .option('--junit <file>', 'write a JUnit XML report (a testsuite per lab, a testcase per check)')
     .option('--json <file>', 'write the full results as JSON')
     .option('--locale <locale>', `language of check titles and hints in reports (${LOCALES.join(', ')})`, locale, 'en')
@@ -75,13 +82,21 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress lines, only the summary')
     .option('--from <step>', 'replay from this step on; the steps before it only run setup + solve (one lab)')
     .option('--step <step>', 'replay only this step; the steps before it only run setup + solve (one lab)')
-    .option('--keep', 'on failure leave the sandbox up and print how to get a shell into it and remove it')
+    .option('--keep', 'on failure leave the sandbox up and print how to get a shell into it and remove it (not the variants\' sandboxes)')
+    .option('--no-variants', 'do not prove the steps\' near-misses and alternatives (each needs a fresh sandbox)')
+    .option('--variant <step/id>', 'prove only this near-miss or alternative, not the lab\'s steps (repeatable; one lab)', collect)
     .action(async (args: string[], opts: ReplayCliOptions) => {
       const { labs, errors } = await resolveLabs(args);
       for (const e of errors) process.stderr.write(`${e}\n`);
       if (!labs.length) throw new UserError(errors.length ? 'no valid lab to replay' : `no lab found in ${args.join(' ')}`);
       if ((opts.from || opts.step) && labs.length !== 1) throw new UserError(`--from and --step name a step of one lab; ${labs.length} labs were given`);
       if (opts.from && opts.step) throw new UserError('give --from or --step, not both');
+      if (opts.variant && labs.length !== 1) throw new UserError(`--variant names a variant of one lab; ${labs.length} labs were given`);
+      if (opts.variant && (opts.from || opts.step || !opts.variants)) throw new UserError('--variant runs only the variants it names: give it without --from, --step or --no-variants');
+      if (opts.variant) {
+        const { error } = selectVariants(labs[0]!.lab, { only: opts.variant });
+        if (error) throw new UserError(error);
+      }
       for (const wanted of [opts.from, opts.step]) {
         const steps = labs[0]!.lab.steps.map((st) => st.id);
         if (wanted && !steps.includes(wanted)) throw new UserError(`no step '${wanted}' in lab ${labs[0]!.lab.id} (steps: ${steps.join(', ')})`);
@@ -102,6 +117,8 @@ export function register(program: Command): void {
         from: opts.from,
         step: opts.step,
         keep: opts.keep,
+        variants: opts.variants,
+        only: opts.variant,
         onEvent: opts.quiet
           ? undefined
           : (e) => {

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nonTrivial, solveCommands } from './lint.js';
 import { parseLab } from './loader.js';
+import { Step } from './schema.js';
 
 const VALID_FILE = join(import.meta.dirname, 'fixtures', 'valid', 'multi-host', 'lab.yaml');
 const base = readFileSync(VALID_FILE, 'utf8');
@@ -178,5 +180,51 @@ describe('the $schema line', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('variants', () => {
+  const withVariants = (variants: string) => (s: string): string =>
+    s.replace('        run: iptables -t nat -A POSTROUTING -s 10.10.1.0/24 -j MASQUERADE\n', `        run: iptables -t nat -A POSTROUTING -s 10.10.1.0/24 -j MASQUERADE\n${variants}`);
+
+  it('accepts near-misses and alternatives that name checks and hosts of the lab', () => {
+    expect(
+      lint(
+        withVariants(
+          '    nearMisses:\n      - id: wrong-source\n        why: { en: any source will do, ko: 아무 출발지나 }\n        solve: [{ host: node2, run: "iptables -t nat -A POSTROUTING -s 10.10.9.0/24 -j MASQUERADE" }]\n        fails: masquerade-rule\n' +
+            '    alternatives:\n      - id: by-interface\n        why: { en: "inserted, not appended", ko: "추가 대신 삽입" }\n        solve: [{ host: node2, run: "iptables -t nat -I POSTROUTING -s 10.10.1.0/24 -j MASQUERADE" }]\n    repeatable: false\n',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('fails names a check of the step; ids are unique across near-misses and alternatives; hosts exist', () => {
+    expect(
+      lint(
+        withVariants(
+          '    nearMisses:\n      - id: same\n        solve: [{ host: node3, run: "true" }]\n        fails: masquerade-rul\n' +
+            '    alternatives:\n      - id: same\n        solve: [{ host: node2, run: "true" }]\n',
+        ),
+      ),
+    ).toEqual([
+      "93:25: error: unknown host 'node3' (did you mean 'node1'? declared: node1, node2)",
+      "94:16: error: near-miss 'same' fails 'masquerade-rul', which is not a check of step 'masquerade' (did you mean 'masquerade-rule'?)",
+      "96:13: error: duplicate variant id 'same' in step 'masquerade' (first at line 92; near-misses and alternatives share ids)",
+    ]);
+  });
+});
+
+describe('validate --strict: non-trivial steps need near-misses', () => {
+  const stepOf = (solve: string[], checks: unknown[]) =>
+    Step.parse({ id: 's', title: 's', text: 's', solve: solve.map((run) => ({ run })), checks });
+  it('a one-command solve with existence-only checks is trivial', () => {
+    expect(nonTrivial(stepOf(['ip netns add red'], [{ id: 'a', link: { name: 'veth0', type: 'veth', host: 'n' } }, { id: 'b', route: { dst: '10.0.0.0/24', absent: true } }]))).toBeUndefined();
+    expect(nonTrivial(stepOf(['true'], [{ id: 'a', passesBeforeSolve: true, ping: { to: '10.0.0.1' } }, { id: 'b', kubectl: { get: 'svc/web' } }]))).toBeUndefined();
+  });
+  it('more than one command, or a check about state or content, is not', () => {
+    expect(solveCommands(Step.parse({ id: 's', title: 's', text: 's', solve: [{ run: '# comment\nip link add a \\\n  type dummy\n\nip link set a up' }, { run: 'true' }], checks: [{ id: 'a', shell: { run: 'true' } }] }).solve)).toBe(3);
+    expect(nonTrivial(stepOf(['a', 'b'], [{ id: 'a', link: { name: 'x' } }]))).toBe('its solve has 2 commands');
+    expect(nonTrivial(stepOf(['a'], [{ id: 'a', link: { name: 'x', state: 'UP' } }]))).toBe("its check 'a' (link) judges more than whether something exists");
+    expect(nonTrivial(stepOf(['a'], [{ id: 'a', shell: { run: 'test -e x' } }]))).toBe("its check 'a' (shell) judges more than whether something exists");
   });
 });

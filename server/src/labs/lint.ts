@@ -1,10 +1,12 @@
-// Rules beyond the schema (DESIGN §2): ids, hosts, regexes, addresses, assets, locales, markdown.
+// Rules beyond the schema: ids, hosts, regexes, addresses, assets, locales, markdown.
 // Each problem points at the node it is about.
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { schemaFileFor, relPosix, SCHEMA_REL_PATH } from './paths.js';
-import { CHECK_KINDS, Lab, Regex, Text, type Action, type Check } from './schema.js';
+import { CHECK_KINDS, Lab, Regex, Text, type Action, type Check, type Step } from './schema.js';
 import { closest, sameSchema, suggestion, walkSchema, type LabSource, type Path, type Problem } from './source.js';
+import { subnet } from '../util/cidr.js';
+import { runBlockHostRules } from './run-hosts.js';
 
 export interface LintInput {
   lab: Lab;
@@ -23,6 +25,8 @@ export function lintLab(input: LintInput): Problem[] {
     ...networkRules(input),
     ...assetRules(input),
     ...textRules(input),
+    ...runBlockHostRules(input),
+    ...variantRules(input),
   ];
 }
 
@@ -89,6 +93,79 @@ function uniqueIds({ lab, src }: LintInput): Problem[] {
   ];
 }
 
+// ---- variants (near-misses and alternatives) ----
+
+function variantRules({ lab, src }: LintInput): Problem[] {
+  const out: Problem[] = [];
+  lab.steps.forEach((s, si) => {
+    const variants = [
+      ...s.nearMisses.map((v, i) => ({ id: v.id, path: ['steps', si, 'nearMisses', i, 'id'] as Path })),
+      ...s.alternatives.map((v, i) => ({ id: v.id, path: ['steps', si, 'alternatives', i, 'id'] as Path })),
+    ];
+    const first = new Map<string, Path>();
+    for (const v of variants) {
+      const prev = first.get(v.id);
+      if (prev) out.push(src.problem(v.path, `duplicate variant id '${v.id}' in step '${s.id}' (first at line ${src.position(prev).line}; near-misses and alternatives share ids)`));
+      else first.set(v.id, v.path);
+    }
+    const checkIds = s.checks.map((c) => c.id);
+    s.nearMisses.forEach((v, i) => {
+      if (v.fails !== undefined && !checkIds.includes(v.fails))
+        out.push(src.problem(['steps', si, 'nearMisses', i, 'fails'], `near-miss '${v.id}' fails '${v.fails}', which is not a check of step '${s.id}'${suggestion(v.fails, checkIds)}`));
+    });
+  });
+  return out;
+}
+
+// ---- strict advice: near-misses where a mistake is plausible ----
+
+/** Fields that only say which object to look at and whether it exists, per check kind. */
+const EXISTENCE_FIELDS: Partial<Record<string, readonly string[]>> = {
+  link: ['name', 'type'],
+  netns: ['name'],
+  route: ['dst', 'table'],
+  file: ['path'],
+  kubectl: ['get', 'namespace', 'selector', 'exists'],
+};
+const WHERE_FIELDS = ['host', 'netns', 'absent'];
+
+/** Commands of a solve: non-empty, non-comment lines (a line ending in `\` continues). */
+export function solveCommands(actions: readonly Action[]): number {
+  return actions.reduce((n, a) => n + a.run.replace(/\\\n/g, ' ').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#')).length, 0);
+}
+
+/**
+ * Why a step needs near-misses, or undefined for a trivial one. A step is trivial when its solve is
+ * one command and each of its checks (other than passesBeforeSolve ones) only asks whether something
+ * exists: a link, netns, route, file or Kubernetes object named by the fields that identify it, with
+ * nothing about its state, address or content.
+ */
+export function nonTrivial(step: Step): string | undefined {
+  const commands = solveCommands(step.solve);
+  if (commands > 1) return `its solve has ${commands} commands`;
+  for (const check of step.checks) {
+    if (check.passesBeforeSolve) continue;
+    const kind = CHECK_KINDS.find((k) => k in check)!;
+    const allowed = EXISTENCE_FIELDS[kind];
+    const body = (check as Record<string, unknown>)[kind] as Record<string, unknown>;
+    const extra = Object.keys(body).filter((k) => body[k] !== undefined && !allowed?.includes(k) && !WHERE_FIELDS.includes(k));
+    if (!allowed || extra.length) return `its check '${check.id}' (${kind}) judges more than whether something exists`;
+  }
+  return undefined;
+}
+
+/** Advice only `netdojo validate --strict` gives (warnings): non-trivial steps without near-misses. */
+export function strictAdvice(lab: Lab, src: LabSource): Problem[] {
+  const out: Problem[] = [];
+  lab.steps.forEach((step, si) => {
+    if (step.nearMisses.length) return;
+    const why = nonTrivial(step);
+    if (why)
+      out.push(src.problem(['steps', si, 'id'], `step '${step.id}' has no near-misses, but ${why}: add one per plausible mistake (docs/authoring.md, Variants)`, 'warning'));
+  });
+  return out;
+}
+
 // ---- hosts ----
 
 /** Every action of the lab with its path: lab setup, and each step's setup and solve. */
@@ -97,6 +174,8 @@ function actions(lab: Lab): Array<{ action: Action; path: Path }> {
   lab.steps.forEach((s, si) => {
     s.setup.forEach((action, i) => out.push({ action, path: ['steps', si, 'setup', i] }));
     s.solve.forEach((action, i) => out.push({ action, path: ['steps', si, 'solve', i] }));
+    s.nearMisses.forEach((v, vi) => v.solve.forEach((action, i) => out.push({ action, path: ['steps', si, 'nearMisses', vi, 'solve', i] })));
+    s.alternatives.forEach((v, vi) => v.solve.forEach((action, i) => out.push({ action, path: ['steps', si, 'alternatives', vi, 'solve', i] })));
   });
   return out;
 }
@@ -160,35 +239,21 @@ function fieldName(path: Path): string {
 
 // ---- networks ----
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-}
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-function parseCidr(cidr: string): { base: number; size: number; prefix: number; given: number } {
-  const [addr, len] = cidr.split('/');
-  const prefix = Number(len);
-  const size = 2 ** (32 - prefix);
-  const given = ipToInt(addr!);
-  return { base: given - (given % size), size, prefix, given };
-}
-
 function networkRules({ lab, src }: LintInput): Problem[] {
   const out: Problem[] = [];
   const nets = lab.environment.networks;
   nets.forEach((n, ni) => {
     const at: Path = ['environment', 'networks', ni];
-    const net = parseCidr(n.subnet);
-    const canonical = `${intToIp(net.base)}/${net.prefix}`;
+    const net = subnet(n.subnet);
+    const canonical = net.canonical;
     // The docker provider gives hosts these addresses itself (Docker never sees lab subnets), so the
     // gateway may be a lab host (a router) and overlapping lab networks are possible, if unusual.
-    if (net.given !== net.base) out.push(src.problem([...at, 'subnet'], `subnet ${n.subnet} has host bits set (did you mean ${canonical}?)`, 'warning'));
-    const inside = (ip: string): boolean => ipToInt(ip) >= net.base && ipToInt(ip) < net.base + net.size;
+    if (net.hostBitsSet) out.push(src.problem([...at, 'subnet'], `subnet ${n.subnet} has host bits set (did you mean ${canonical}?)`, 'warning'));
+    const inside = (ip: string): boolean => net.contains(ip);
     const special = (ip: string): string | undefined => {
       if (net.prefix >= 31) return undefined;
-      if (ipToInt(ip) === net.base) return 'the network address';
-      if (ipToInt(ip) === net.base + net.size - 1) return 'the broadcast address';
+      if (net.isNetworkAddress(ip)) return 'the network address';
+      if (net.isBroadcastAddress(ip)) return 'the broadcast address';
       return undefined;
     };
     if (n.gateway !== undefined) {
@@ -205,8 +270,7 @@ function networkRules({ lab, src }: LintInput): Problem[] {
       else owner.set(ip, host);
     }
     for (let oi = 0; oi < ni; oi++) {
-      const o = parseCidr(nets[oi]!.subnet);
-      if (net.base < o.base + o.size && o.base < net.base + net.size)
+      if (net.overlaps(subnet(nets[oi]!.subnet)))
         out.push(src.problem([...at, 'subnet'], `subnet ${canonical} overlaps subnet ${nets[oi]!.subnet} of network '${nets[oi]!.name}'`, 'warning'));
     }
   });
@@ -317,7 +381,7 @@ interface Fence {
 
 const SHELLS = ['bash', 'sh', 'shell', 'console', 'zsh'];
 
-function fences(md: string): Fence[] {
+export function fences(md: string): Fence[] {
   const lines = md.split('\n');
   const out: Fence[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -362,7 +426,7 @@ function fenceRules(md: string, path: Path, src: LabSource, hosts: string[] | un
 }
 
 /** The source line and column of line `i` of a markdown text (exact for block scalars). */
-function markdownLine(md: string, lines: string[], i: number, path: Path, src: LabSource): { line: number; col: number } {
+export function markdownLine(md: string, lines: string[], i: number, path: Path, src: LabSource): { line: number; col: number } {
   const start = src.position(path);
   const span = src.lineSpan(path);
   const wanted = lines[i]!.trim();

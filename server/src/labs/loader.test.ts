@@ -19,7 +19,7 @@ describe('broken fixtures: exact file:line:col and reason', () => {
     'unknown-field': ["broken/unknown-field/lab.yaml:11:3: error: unknown field 'hots' in environment (did you mean 'hosts'?)"],
     'unknown-check-kind': ["broken/unknown-check-kind/lab.yaml:20:9: error: unknown check kind or field 'pingg' (did you mean 'ping'?)"],
     'check-without-kind': [
-      "broken/check-without-kind/lab.yaml:19:9: error: check 'reach' has no kind: expected one of shell, ping, http, dns, iptables, route, link, kubectl",
+      "broken/check-without-kind/lab.yaml:19:9: error: check 'reach' has no kind: expected one of shell, ping, http, dns, iptables, route, link, netns, sysctl, file, capture, kubectl",
     ],
     'check-field-error': [
       "broken/check-field-error/lab.yaml:22:18: error: 'count' must be ≥ 1, got 0",
@@ -183,7 +183,7 @@ describe('schema errors read well', () => {
   it('a check that is not a map, and a check whose id is misspelt', () => {
     const last = /( {6}- id: still-reachable\n)/;
     expect(check((s) => s.replace(/ {6}- id: still-reachable\n[\s\S]*$/, '      - ping\n'))).toEqual([
-      "95:9: error: check #2 must be a map with an id and one kind (shell, ping, http, dns, iptables, route, link, kubectl), got 'ping'",
+      "95:9: error: check #2 must be a map with an id and one kind (shell, ping, http, dns, iptables, route, link, netns, sysctl, file, capture, kubectl), got 'ping'",
     ]);
     expect(check((s) => s.replace(last, '      - idd: still-reachable\n'))).toEqual(["95:9: error: unknown field 'idd' in check #2 (did you mean 'id'?)"]);
   });

@@ -1,4 +1,4 @@
-// The lab format (DESIGN §2): the public contract between instructors and netdojo.
+// The lab format: the public contract between instructors and netdojo.
 // Every object is strict so that a typo is an error, never a silently ignored field.
 import { z } from 'zod';
 
@@ -11,6 +11,12 @@ export const Text = z.union([
   z.strictObject({ en: z.string(), ko: z.string().optional() }),
 ]);
 export type Text = z.infer<typeof Text>;
+
+/** A hint, or hints in levels that nudge before they tell: the idea → where to look → the command. */
+export const Hint = z.union([Text, z.array(Text).min(1).max(5)]).meta({
+  description: 'markdown; a list of levels (the idea → where to look → the command) is revealed one level at a time',
+});
+export type Hint = z.infer<typeof Hint>;
 
 const Id = z
   .string()
@@ -138,7 +144,8 @@ export const LinkCheck = z.strictObject({
   ...Where,
   name: z.string().min(1),
   type: z.string().optional().meta({ description: 'veth, bridge, vxlan, ipip, dummy …' }),
-  state: z.enum(['UP', 'DOWN']).optional(),
+  state: z.enum(['UP', 'DOWN']).optional().meta({ description: 'UP: operationally up (admin up and carrier, LOWER_UP); DOWN: not' }),
+  adminState: z.enum(['UP', 'DOWN']).optional().meta({ description: 'the administrative flag only (`ip link set … up`)' }),
   master: z.string().optional(),
   address: Cidr.optional().meta({ description: 'an IPv4 address with prefix, e.g. 192.168.15.1/24' }),
   mtu: z.number().int().optional(),
@@ -157,13 +164,49 @@ export const KubectlCheck = z.strictObject({
     .optional(),
 });
 
-export const CHECK_KINDS = ['shell', 'ping', 'http', 'dns', 'iptables', 'route', 'link', 'kubectl'] as const;
+export const NetnsCheck = z.strictObject({
+  host: HostName.optional().meta({ description: 'defaults to the first host' }),
+  name: NetnsName.meta({ description: 'the exact name (`ip netns add NAME`)' }),
+  absent: z.boolean().default(false),
+});
+const SysctlKey = z
+  .string()
+  .regex(/^net\.[A-Za-z0-9_/@:-]+(\.[A-Za-z0-9_/@:-]+)*$/, 'a net.* sysctl key such as net.ipv4.ip_forward (net.* is per network namespace)');
+export const SysctlCheck = z.strictObject({
+  ...Where,
+  key: SysctlKey,
+  equals: z.string().min(1).meta({ description: 'the live value (whitespace-separated fields compare field by field)' }),
+});
+export const FileCheck = z.strictObject({
+  host: HostName.optional().meta({ description: 'defaults to the first host' }),
+  path: z.string().regex(/^\/[^\0]*$/, 'an absolute path').meta({ description: 'absolute path in the host; symlinks resolve inside the host' }),
+  matches: Regex.optional(),
+  lineMatches: Regex.optional(),
+  absent: z.boolean().default(false),
+});
+export const CaptureCheck = z.strictObject({
+  ...Where,
+  interface: z.string().min(1).meta({ description: 'capture on this interface' }),
+  filter: z.string().min(1).meta({ description: 'tcpdump (BPF) filter, e.g. `icmp and host 10.0.2.2`' }),
+  send: z
+    .strictObject({
+      host: HostName.optional().meta({ description: 'defaults to the capture host' }),
+      netns: NetnsName.optional(),
+      ping: z.string().min(1).meta({ description: 'address (or name, resolved as that host would) to ping during the capture' }),
+    })
+    .meta({ description: '{host?, netns?, ping}: the ping sent while capturing, from `host` (default: the capture\'s host) and `netns` (default: none, the host itself)' }),
+  matches: Regex,
+  expect: z.enum(['seen', 'absent']).default('seen'),
+  seconds: z.number().min(1).max(10).default(3).meta({ description: 'capture duration' }),
+});
+
+export const CHECK_KINDS = ['shell', 'ping', 'http', 'dns', 'iptables', 'route', 'link', 'netns', 'sysctl', 'file', 'capture', 'kubectl'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 const CheckCommon = {
   id: Id,
   title: Text.optional(),
-  hint: Text.optional(),
+  hint: Hint.optional(),
   passesBeforeSolve: z.boolean().default(false).meta({ description: 'opt out of "must fail before the solve"' }),
   retry: z.number().min(0).max(120).default(10).meta({ description: 'seconds to keep retrying a failing check after a solve' }),
 };
@@ -176,9 +219,30 @@ export const Check = z.union([
   z.strictObject({ ...CheckCommon, iptables: IptablesCheck }),
   z.strictObject({ ...CheckCommon, route: RouteCheck }),
   z.strictObject({ ...CheckCommon, link: LinkCheck }),
+  z.strictObject({ ...CheckCommon, netns: NetnsCheck }),
+  z.strictObject({ ...CheckCommon, sysctl: SysctlCheck }),
+  z.strictObject({ ...CheckCommon, file: FileCheck }),
+  z.strictObject({ ...CheckCommon, capture: CaptureCheck }),
   z.strictObject({ ...CheckCommon, kubectl: KubectlCheck }),
 ]);
 export type Check = z.infer<typeof Check>;
+
+/** A plausible wrong learner action: replay proves it leaves at least one check failing. */
+export const NearMiss = z.strictObject({
+  id: Id,
+  why: Text.optional().meta({ description: 'what the learner believed' }),
+  solve: z.array(Action).min(1).meta({ description: 'the wrong action, same syntax as the step\'s solve' }),
+  fails: Id.optional().meta({ description: 'the id of a check of this step that must be among the failing ones' }),
+});
+export type NearMiss = z.infer<typeof NearMiss>;
+
+/** Another correct solution: replay proves it passes every check. */
+export const Alternative = z.strictObject({
+  id: Id,
+  why: Text.optional().meta({ description: 'why this is right too' }),
+  solve: z.array(Action).min(1).meta({ description: 'same syntax as the step\'s solve' }),
+});
+export type Alternative = z.infer<typeof Alternative>;
 
 export const Step = z.strictObject({
   id: Id,
@@ -187,7 +251,16 @@ export const Step = z.strictObject({
   setup: z.array(Action).default([]),
   solve: z.array(Action).min(1),
   checks: z.array(Check).min(1),
-  hint: Text.optional(),
+  hint: Hint.optional(),
+  nearMisses: z
+    .array(NearMiss)
+    .default([])
+    .meta({ description: 'plausible wrong learner actions; replay proves each leaves at least one check failing' }),
+  alternatives: z.array(Alternative).default([]).meta({ description: 'other correct solutions; replay proves each passes every check' }),
+  repeatable: z
+    .boolean()
+    .default(true)
+    .meta({ description: 'replay runs the solve a second time and re-checks; false when the solve cannot run twice' }),
 });
 export type Step = z.infer<typeof Step>;
 
@@ -199,6 +272,10 @@ export const Lab = z.strictObject({
   title: Text,
   description: Text.optional(),
   track: Id,
+  after: z
+    .array(Id)
+    .default([])
+    .meta({ description: 'the labs this one builds on (ids, any track): catalogs list a lab after them; [] starts a learning path' }),
   level: z.enum(['beginner', 'intermediate', 'advanced']),
   minutes: z.number().int().positive(),
   source: z.string().optional().meta({ description: 'the document and section this lab replays' }),

@@ -50,7 +50,7 @@ export function installSignalCleanup(abort: () => void, log: (line: string) => v
       exiting = true;
       log(`\n${sig}: removing ${active.size} sandbox(es) before exit …`);
       for (const a of aborts) a();
-      const timer = setTimeout(() => process.exit(code), 60_000);
+      const timer = setTimeout(() => process.exit(code), 150_000);
       void destroyActive(log).finally(() => {
         clearTimeout(timer);
         process.exit(code);

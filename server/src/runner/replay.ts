@@ -1,21 +1,24 @@
-// The replay engine (DESIGN §3): a fresh sandbox per lab; per step setup → every check must
-// fail → solve → every check must pass (with retry); teardown always; nothing may be left.
+// The replay engine: a fresh sandbox per lab in which every step goes through the replay rules of
+// the step lifecycle (steps/lifecycle.ts), plus a fresh sandbox per near-miss and alternative,
+// fast-forwarded to its step. Sandboxes are created and torn down here (teardown always; nothing
+// may be left); what runs inside them is the lifecycle's business.
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { textIn, type Check, type Lab, type Locale, type LoadedLab } from '../labs/schema.js';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { textIn, type Lab, type Locale, type LoadedLab } from '../labs/schema.js';
 import type { Capabilities, Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
-import { defaultHostOf, kindOf, runCheck } from '../checks/index.js';
-import type { CheckContext, CheckResult } from '../checks/types.js';
-import { runActions, type ActionsResult } from './actions.js';
+import { actionsFailed, bringToStep, fastForward, proveStep, runLabSetup, type StepContext } from '../steps/lifecycle.js';
+import { emptyVariantRun, proveVariant, variantsOf, type Variant } from '../steps/variants.js';
+import type { VariantRun } from '../steps/types.js';
 import { installSignalCleanup, track, untrack } from './cleanup.js';
-import type { CheckRun, LabRun, ReplayEvent, ReplaySummary, StepRun } from './types.js';
+import type { LabRun, ReplayEvent, ReplaySummary } from './types.js';
+import { unmet } from '../sandbox/capabilities.js';
 
 /** A provider, or a way to get one by name (rejects with the reason it is unavailable). */
 export type ProviderSource = Provider | ((name: ProviderName) => Promise<Provider>);
 
 export interface ReplayOptions {
   provider: ProviderSource;
-  /** labs replayed at the same time (replayMany) */
+  /** sandboxes in use at the same time: labs and their variants (replayMany) */
   jobs?: number;
   locale?: Locale;
   onEvent?: (event: ReplayEvent) => void;
@@ -30,9 +33,11 @@ export interface ReplayOptions {
   step?: string;
   /** leave the sandbox up when the lab fails (not when interrupted); LabRun.kept is then set */
   keep?: boolean;
+  /** false: do not prove the steps' near-misses and alternatives */
+  variants?: boolean;
+  /** prove only these variants (`<step>/<id>`), and skip the lab's own replay */
+  only?: string[];
 }
-
-const POLL_MS = 500;
 
 function newSessionId(): string {
   return `replay-${randomBytes(5).toString('hex')}`;
@@ -61,10 +66,8 @@ function capabilitiesOf(provider: Provider): Promise<Capabilities> {
 
 /** The first unmet requirement, in words; undefined when the host can run the lab. */
 export function unmetRequirement(lab: Lab, caps: Capabilities): string | undefined {
-  for (const req of lab.requires) {
-    if (caps.has[req] !== true) return `requires ${req}: ${caps.missing[req] ?? `${req} is not available on this host`}`;
-  }
-  return undefined;
+  const [first] = Object.entries(unmet(caps, lab.requires));
+  return first && `requires ${first[0]}: ${first[1]}`;
 }
 
 function emptyRun(loaded: LoadedLab, locale: Locale): LabRun {
@@ -76,6 +79,7 @@ function emptyRun(loaded: LoadedLab, locale: Locale): LabRun {
     failures: [],
     durationMs: 0,
     steps: [],
+    variants: [],
     leftovers: [],
     timings: {},
   };
@@ -91,33 +95,107 @@ function finish(run: LabRun, started: number, onEvent?: (e: ReplayEvent) => void
   return run;
 }
 
-function abortedError(): Error {
-  return new Error('interrupted');
-}
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Runs a check until it passes or `retry` seconds have passed since the first attempt. */
-async function untilPass(check: Check, ctx: CheckContext, locale: Locale, pollMs: number, signal?: AbortSignal): Promise<{ result: CheckResult; attempts: number }> {
-  const deadline = Date.now() + check.retry * 1000;
-  let attempts = 0;
-  for (;;) {
-    const result = await runCheck(check, ctx, locale);
-    attempts++;
-    if (result.pass || Date.now() + pollMs > deadline || signal?.aborted) return { result, attempts };
-    await sleep(pollMs, undefined, { signal }).catch(() => {});
+/** The variants a replay proves: those of the replayed steps, or exactly the ones named. */
+export function selectVariants(lab: Lab, opts: Pick<ReplayOptions, 'from' | 'step' | 'only' | 'variants'>): { variants: Array<{ index: number; v: Variant }>; error?: string } {
+  const all = lab.steps.flatMap((step, index) => variantsOf(step).map((v) => ({ index, v })));
+  if (opts.only?.length) {
+    const out: Array<{ index: number; v: Variant }> = [];
+    for (const name of opts.only) {
+      const hit = all.find(({ index, v }) => `${lab.steps[index]!.id}/${v.spec.id}` === name);
+      if (!hit) {
+        const known = all.map(({ index, v }) => `${lab.steps[index]!.id}/${v.spec.id}`);
+        return { variants: [], error: `no variant '${name}' in lab ${lab.id} (${known.length ? `variants: ${known.join(', ')}` : 'it declares none'})` };
+      }
+      out.push(hit);
+    }
+    return { variants: out };
   }
+  if (opts.variants === false) return { variants: [] };
+  const first = opts.step ?? opts.from;
+  const start = first ? lab.steps.findIndex((s) => s.id === first) : 0;
+  return { variants: all.filter(({ index }) => index >= start && (opts.step === undefined || index === start)) };
 }
 
-export async function replayLab(loaded: LoadedLab, opts: ReplayOptions): Promise<LabRun> {
+interface SandboxUse {
+  createMs?: number;
+  teardownMs?: number;
+  leftovers: string[];
+  failures: string[];
+  kept: boolean;
+}
+
+/** A fresh sandbox for `fn`; torn down afterwards (unless `keep()` says so), and proven gone. */
+async function inSandbox(
+  provider: Provider,
+  loaded: LoadedLab,
+  sessionId: string,
+  opts: ReplayOptions,
+  fn: (sandbox: Sandbox, createMs: number) => Promise<void>,
+  keep: () => boolean = () => false,
+): Promise<SandboxUse> {
+  const lab = loaded.lab;
+  const use: SandboxUse = { leftovers: [], failures: [], kept: false };
+  let ref: SandboxRef = { provider: provider.name, sessionId, labId: lab.id };
+  track(provider, ref);
+  try {
+    const t0 = Date.now();
+    const sandbox = await provider.create(lab, {
+      sessionId,
+      labDir: loaded.dir,
+      signal: opts.signal,
+      onProgress: (m) => opts.onEvent?.({ type: 'progress', lab: lab.id, message: m }),
+    });
+    ref = sandbox.ref;
+    track(provider, ref);
+    use.createMs = Date.now() - t0;
+    await fn(sandbox, use.createMs);
+  } catch (err) {
+    use.failures.push(message(err));
+  } finally {
+    const t1 = Date.now();
+    if (use.createMs !== undefined && !opts.signal?.aborted && keep()) {
+      use.kept = true;
+      untrack(sessionId);
+    } else {
+      try {
+        await provider.destroy(ref);
+      } catch (err) {
+        use.failures.push(`teardown failed: ${message(err)}`);
+      }
+      try {
+        use.leftovers = await provider.leftovers(sessionId);
+        if (use.leftovers.length) use.failures.push(`left behind after teardown: ${use.leftovers.join(', ')}`);
+        else untrack(sessionId);
+      } catch (err) {
+        use.failures.push(`could not verify the teardown: ${message(err)}`);
+      }
+      use.teardownMs = Date.now() - t1;
+    }
+  }
+  return use;
+}
+
+/**
+ * Replays one lab: its steps in one fresh sandbox, and each selected variant in a fresh sandbox of
+ * its own. Every sandbox goes through `limit`, so `jobs` bounds sandboxes, not labs.
+ */
+export async function replayLab(loaded: LoadedLab, opts: ReplayOptions, limit: LimitFunction = pLimit(Math.max(1, opts.jobs ?? 1))): Promise<LabRun> {
   const { lab } = loaded;
   const locale = opts.locale ?? 'en';
-  const pollMs = opts.pollMs ?? POLL_MS;
   const emit = opts.onEvent;
   const started = Date.now();
   const run = emptyRun(loaded, locale);
-  emit?.({ type: 'lab-start', lab: lab.id });
+  let announced = false;
+  const announce = () => {
+    if (!announced) emit?.({ type: 'lab-start', lab: lab.id });
+    announced = true;
+  };
 
   const provider = await resolveProvider(opts.provider, lab.environment.provider);
   if (typeof provider === 'string') {
+    announce();
     run.status = 'skipped';
     run.reason = provider;
     return finish(run, started, emit);
@@ -126,201 +204,146 @@ export async function replayLab(loaded: LoadedLab, opts: ReplayOptions): Promise
   try {
     caps = await capabilitiesOf(provider);
   } catch (err) {
-    run.failures.push(`could not find out what this host can run: ${err instanceof Error ? err.message : String(err)}`);
+    announce();
+    run.failures.push(`could not find out what this host can run: ${message(err)}`);
     return finish(run, started, emit);
   }
   const unmet = unmetRequirement(lab, caps);
   if (unmet) {
+    announce();
     run.status = 'skipped';
     run.reason = unmet;
     return finish(run, started, emit);
   }
-  if (opts.signal?.aborted) {
-    run.failures.push('interrupted before it started');
-    return finish(run, started, emit);
-  }
   for (const wanted of [opts.from, opts.step]) {
     if (wanted !== undefined && !lab.steps.some((st) => st.id === wanted)) {
+      announce();
       run.failures.push(`no step '${wanted}' in lab ${lab.id} (steps: ${lab.steps.map((st) => st.id).join(', ')})`);
       return finish(run, started, emit);
     }
   }
-
-  const sessionId = newSessionId();
-  run.sessionId = sessionId;
-  let ref: SandboxRef = { provider: provider.name, sessionId, labId: lab.id };
-  track(provider, ref);
-  try {
-    const t0 = Date.now();
-    const sandbox: Sandbox = await provider.create(lab, {
-      sessionId,
-      labDir: loaded.dir,
-      signal: opts.signal,
-      onProgress: (message) => emit?.({ type: 'progress', lab: lab.id, message }),
-    });
-    ref = sandbox.ref;
-    track(provider, ref);
-    run.timings.createMs = Date.now() - t0;
-    emit?.({ type: 'sandbox-ready', lab: lab.id, sessionId, ms: run.timings.createMs });
-    await replaySteps(lab, sandbox, run, { locale, pollMs, emit, signal: opts.signal, from: opts.step ?? opts.from, only: opts.step });
-  } catch (err) {
-    run.failures.push(err instanceof Error ? err.message : String(err));
-  } finally {
-    const t1 = Date.now();
-    if (opts.keep && run.failures.length && run.timings.createMs !== undefined && !opts.signal?.aborted) {
-      run.kept = true;
-      untrack(sessionId);
-      return finish(run, started, emit);
-    }
-    try {
-      await provider.destroy(ref);
-    } catch (err) {
-      run.failures.push(`teardown failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    try {
-      run.leftovers = await provider.leftovers(sessionId);
-      if (run.leftovers.length) run.failures.push(`left behind after teardown: ${run.leftovers.join(', ')}`);
-      else untrack(sessionId);
-    } catch (err) {
-      run.failures.push(`could not verify the teardown: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    run.timings.teardownMs = Date.now() - t1;
+  const selected = selectVariants(lab, opts);
+  if (selected.error) {
+    announce();
+    run.failures.push(selected.error);
+    return finish(run, started, emit);
   }
+
+  const steps = async (): Promise<void> => {
+    announce();
+    if (opts.signal?.aborted) {
+      run.failures.push('interrupted before it started');
+      return;
+    }
+    const sessionId = newSessionId();
+    run.sessionId = sessionId;
+    const use = await inSandbox(
+      provider,
+      loaded,
+      sessionId,
+      opts,
+      async (sandbox, ms) => {
+        emit?.({ type: 'sandbox-ready', lab: lab.id, sessionId, ms });
+        await replaySteps(loaded, sandbox, run, opts);
+      },
+      () => opts.keep === true && run.failures.length > 0,
+    );
+    run.failures.push(...use.failures);
+    run.leftovers = use.leftovers;
+    run.timings = { createMs: use.createMs, teardownMs: use.teardownMs };
+    if (use.kept) run.kept = true;
+  };
+
+  run.variants = selected.variants.map(({ index, v }) => emptyVariantRun(lab.steps[index]!, v, locale));
+  const variant = async (index: number, v: Variant, vr: VariantRun): Promise<void> => {
+    announce();
+    const t0 = Date.now();
+    if (opts.signal?.aborted) {
+      vr.reason = `step ${vr.step}, ${vr.kind} ${vr.id}: interrupted before it started`;
+    } else {
+      vr.sessionId = newSessionId();
+      const use = await inSandbox(provider, loaded, vr.sessionId, opts, async (sandbox) => {
+        const ctx: StepContext = { lab, sandbox, locale, signal: opts.signal, pollMs: opts.pollMs };
+        const ready = await bringToStep(ctx, index);
+        if (!ready.ok) {
+          vr.status = 'failed';
+          vr.reason = `step ${vr.step}, ${vr.kind} ${vr.id}: could not bring a sandbox to the step: ${ready.error}`;
+          return;
+        }
+        await proveVariant(ctx, lab.steps[index]!, v, vr);
+      });
+      vr.leftovers = use.leftovers;
+      if (use.failures.length) {
+        const why = `step ${vr.step}, ${vr.kind} ${vr.id}: ${use.failures.join('; ')}`;
+        vr.reason = vr.status === 'failed' && vr.reason ? `${vr.reason}; ${why}` : why;
+        vr.status = 'failed';
+      }
+    }
+    if (vr.status === 'not-run') vr.status = 'failed';
+    vr.durationMs = Date.now() - t0;
+    emit?.({ type: 'variant', lab: lab.id, result: vr });
+  };
+
+  const tasks: Array<Promise<void>> = [];
+  if (!opts.only?.length) tasks.push(limit(steps));
+  selected.variants.forEach(({ index, v }, i) => tasks.push(limit(() => variant(index, v, run.variants[i]!))));
+  await Promise.all(tasks);
+  for (const vr of run.variants) if (vr.status === 'failed') run.failures.push(vr.reason!);
   return finish(run, started, emit);
 }
 
-interface StepOpts {
-  locale: Locale;
-  pollMs: number;
-  emit?: (e: ReplayEvent) => void;
-  signal?: AbortSignal;
-  /** first step replayed in full; the ones before it are fast-forwarded */
-  from?: string;
-  /** the only step replayed */
-  only?: string;
-}
-
-function setupFailed(what: string, res: ActionsResult): string {
-  return `${what} failed: ${res.error ?? 'unknown error'}`;
-}
-
-async function replaySteps(lab: Lab, sandbox: Sandbox, run: LabRun, o: StepOpts): Promise<void> {
-  const ctx: CheckContext = { sandbox, defaultHost: defaultHostOf(lab, sandbox), signal: o.signal };
+async function replaySteps(loaded: LoadedLab, sandbox: Sandbox, run: LabRun, opts: ReplayOptions): Promise<void> {
+  const lab = loaded.lab;
+  const emit = opts.onEvent;
+  const ctx: StepContext = { lab, sandbox, locale: opts.locale ?? 'en', signal: opts.signal, pollMs: opts.pollMs };
   if (lab.setup.length) {
-    run.setup = await runActions(lab.setup, sandbox, lab, o.signal);
+    run.setup = await runLabSetup(ctx);
     if (!run.setup.ok) {
-      run.failures.push(setupFailed('lab setup', run.setup));
+      run.failures.push(actionsFailed('lab setup', run.setup));
       return;
     }
   }
-  const start = o.from ? Math.max(0, lab.steps.findIndex((st) => st.id === o.from)) : 0;
-  for (const step of lab.steps.slice(0, start)) {
-    // fast-forward: bring the sandbox to the state the step starts from, without judging checks
-    if (o.signal?.aborted) throw abortedError();
-    o.emit?.({ type: 'progress', lab: lab.id, message: `fast-forward ${step.id}: setup + solve` });
-    for (const [what, actions] of [['setup', step.setup], ['solve', step.solve]] as const) {
-      const res = await runActions(actions, sandbox, lab, o.signal);
-      if (!res.ok) {
-        run.failures.push(`step ${step.id} (fast-forward to ${o.from}): ${setupFailed(what, res)}`);
-        return;
-      }
-    }
+  const first = opts.step ?? opts.from;
+  const start = first ? Math.max(0, lab.steps.findIndex((st) => st.id === first)) : 0;
+  // fast-forward: bring the sandbox to the state the step starts from, without judging checks
+  const ff = await fastForward(
+    ctx,
+    lab.steps.slice(0, start),
+    (step) => emit?.({ type: 'progress', lab: lab.id, message: `fast-forward ${step.id}: setup + solve` }),
+    first,
+  );
+  if (opts.signal?.aborted) throw new Error('interrupted');
+  if (!ff.ok) {
+    run.failures.push(ff.error!);
+    return;
   }
-  for (const step of lab.steps.slice(start, o.only ? start + 1 : undefined)) {
-    if (o.signal?.aborted) throw abortedError();
-    const sr: StepRun = {
-      id: step.id,
-      title: textIn(step.title, o.locale),
-      status: 'failed',
-      checks: step.checks.map((c) => ({
-        id: c.id,
-        kind: kindOf(c),
-        title: textIn(c.title, o.locale) || c.id,
-        passesBeforeSolve: c.passesBeforeSolve,
-        attempts: 0,
-        status: 'not-run',
-      })),
-    };
-    run.steps.push(sr);
-    const at = `step ${step.id}`;
-
-    if (step.setup.length) {
-      o.emit?.({ type: 'phase', lab: lab.id, step: step.id, phase: 'setup' });
-      sr.setup = await runActions(step.setup, sandbox, lab, o.signal);
-      if (!sr.setup.ok) {
-        run.failures.push(`${at}: ${setupFailed('setup', sr.setup)}`);
-        return;
-      }
-    }
-
-    o.emit?.({ type: 'phase', lab: lab.id, step: step.id, phase: 'before' });
-    const early: CheckRun[] = [];
-    for (const [i, check] of step.checks.entries()) {
-      if (o.signal?.aborted) throw abortedError();
-      const cr = sr.checks[i]!;
-      cr.before = await runCheck(check, ctx, o.locale);
-      if (cr.before.pass && !check.passesBeforeSolve) {
-        cr.reason = `${at}, check ${check.id}: passed before the solve — it proves nothing (${cr.before.message})`;
-        early.push(cr);
-      }
-      o.emit?.({ type: 'check', lab: lab.id, step: step.id, phase: 'before', check: cr, result: cr.before });
-    }
-
-    o.emit?.({ type: 'phase', lab: lab.id, step: step.id, phase: 'solve' });
-    sr.solve = await runActions(step.solve, sandbox, lab, o.signal);
-    if (!sr.solve.ok) {
-      for (const cr of early) cr.status = 'failed';
-      run.failures.push(...early.map((c) => c.reason!));
-      run.failures.push(`${at}: ${setupFailed('solve', sr.solve)}`);
-      return;
-    }
-
-    o.emit?.({ type: 'phase', lab: lab.id, step: step.id, phase: 'after' });
-    let stepOk = early.length === 0;
-    for (const [i, check] of step.checks.entries()) {
-      if (o.signal?.aborted) throw abortedError();
-      const cr = sr.checks[i]!;
-      const { result, attempts } = await untilPass(check, ctx, o.locale, o.pollMs, o.signal);
-      cr.after = result;
-      cr.attempts = attempts;
-      if (cr.reason) {
-        cr.status = 'failed';
-      } else if (!result.pass) {
-        cr.status = 'failed';
-        const waited = check.retry > 0 ? ` (retried for ${check.retry} s)` : '';
-        cr.reason = `${at}, check ${check.id}: still fails after the solve${waited}: ${result.message}`;
-        stepOk = false;
-      } else {
-        cr.status = 'passed';
-      }
-      if (cr.status === 'failed') run.failures.push(cr.reason!);
-      o.emit?.({ type: 'check', lab: lab.id, step: step.id, phase: 'after', check: cr, result });
-    }
-    sr.status = stepOk ? 'passed' : 'failed';
-    // later steps build on this one's state; with a broken step their results would mislead
-    if (!stepOk && sr.checks.some((c) => c.after && !c.after.pass)) return;
+  for (const step of lab.steps.slice(start, opts.step ? start + 1 : undefined)) {
+    if (opts.signal?.aborted) throw new Error('interrupted');
+    const proof = await proveStep(ctx, step, {
+      hooks: {
+        phase: (phase) => emit?.({ type: 'phase', lab: lab.id, step: step.id, phase }),
+        check: (phase, check, result) => emit?.({ type: 'check', lab: lab.id, step: step.id, phase, check, result }),
+        again: (again) => emit?.({ type: 'again', lab: lab.id, step: step.id, again }),
+      },
+    });
+    run.steps.push(proof.run);
+    run.failures.push(...proof.failures);
+    if (opts.signal?.aborted) throw new Error('interrupted');
+    if (!proof.proceed) return;
   }
 }
 
-/** Replays labs, at most `jobs` at a time; results keep the order of `labs`. */
+/** Replays labs with at most `jobs` sandboxes at a time; results keep the order of `labs`. */
 export async function replayMany(labs: LoadedLab[], opts: ReplayOptions): Promise<ReplaySummary> {
   const started = Date.now();
-  const jobs = Math.max(1, Math.min(opts.jobs ?? 1, labs.length || 1));
+  const limit = pLimit(Math.max(1, opts.jobs ?? 1));
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const uninstall = opts.handleSignals === false ? () => {} : installSignalCleanup(() => controller.abort());
-  const results: LabRun[] = new Array(labs.length);
-  let next = 0;
+  let results: LabRun[];
   try {
-    await Promise.all(
-      Array.from({ length: jobs }, async () => {
-        while (next < labs.length) {
-          const i = next++;
-          results[i] = await replayLab(labs[i]!, { ...opts, signal: controller.signal });
-        }
-      }),
-    );
+    results = await Promise.all(labs.map((l) => replayLab(l, { ...opts, signal: controller.signal }, limit)));
   } finally {
     uninstall();
     opts.signal?.removeEventListener('abort', onOuterAbort);

@@ -1,7 +1,8 @@
-// JUnit XML: one testsuite per lab, one testcase per check (`<step>/<check>`), so CI shows
-// exactly which check of which step broke, with its before/after results in system-out.
+// JUnit XML: one testsuite per lab, one testcase per check (`<step>/<check>`), per second solve
+// (`<step>/solve-again`) and per variant (`<step>/near-miss/<id>`, `<step>/alternative/<id>`), so CI
+// shows exactly what broke, with the check results in system-out.
 import type { CheckResult } from '../checks/types.js';
-import type { CheckRun, LabRun, ReplaySummary } from './types.js';
+import type { CheckRun, LabRun, ReplaySummary, StepRun, VariantRun } from './types.js';
 
 export function xmlEscape(s: string): string {
   return (
@@ -32,6 +33,31 @@ function checkOut(c: CheckRun): string {
   return lines.join('\n');
 }
 
+function resultLines(results: CheckResult[]): string[] {
+  return results.map((r) => `${r.id}: ${r.pass ? 'PASS' : 'FAIL'} (${r.message})`);
+}
+
+/** The second solve of a step, or undefined when it did not get that far. */
+function againCase(step: StepRun): { body: string; failed: boolean; skipped: boolean } | undefined {
+  const a = step.again;
+  if (!a) return undefined;
+  if (a.status === 'skipped') return { body: `<skipped message="${xmlEscape(`not run: ${a.reason ?? 'repeatable: false'}`)}"/>`, failed: false, skipped: true };
+  const out = [`second solve: ${a.solve?.ok ? 'ok' : `failed (${a.solve?.error ?? 'unknown error'})`}`, ...resultLines(a.checks ?? [])];
+  const failure = a.status === 'failed' ? `<failure message="${xmlEscape(a.reason ?? 'failed')}"/>` : '';
+  return { body: `${failure}<system-out>${xmlEscape(out.join('\n'))}</system-out>`, failed: a.status === 'failed', skipped: false };
+}
+
+function variantBody(v: VariantRun): string {
+  const out = [`session ${v.sessionId ?? '-'}`];
+  if (v.why) out.push(`why: ${v.why}`);
+  if (v.fails) out.push(`must fail: ${v.fails}`);
+  if (v.solve) out.push(`actions: ${v.solve.ok ? 'ok' : `failed (${v.solve.error ?? 'unknown error'})`}`);
+  out.push(...resultLines(v.checks));
+  if (v.status === 'passed' && v.reason) out.push(v.reason);
+  const failure = v.status === 'passed' ? '' : `<failure message="${xmlEscape(v.reason ?? 'not run')}"/>`;
+  return `${failure}<system-out>${xmlEscape(out.join('\n'))}</system-out>`;
+}
+
 function testcase(classname: string, name: string, ms: number, body: string): string {
   return `    <testcase classname="${xmlEscape(classname)}" name="${xmlEscape(name)}" time="${secs(ms)}">${body}</testcase>`;
 }
@@ -59,6 +85,23 @@ function suite(lab: LabRun): string {
         }
         cases.push(testcase(lab.id, `${step.id}/${c.id}`, ms, body));
       }
+      const again = againCase(step);
+      if (again) {
+        if (again.failed) {
+          failures++;
+          attributed.add(step.again!.reason ?? '');
+        }
+        if (again.skipped) skipped++;
+        const ms = (step.again?.solve?.durationMs ?? 0) + (step.again?.checks ?? []).reduce((n, r) => n + r.durationMs, 0);
+        cases.push(testcase(lab.id, `${step.id}/solve-again`, ms, again.body));
+      }
+    }
+    for (const v of lab.variants) {
+      if (v.status !== 'passed') {
+        failures++;
+        attributed.add(v.reason ?? '');
+      }
+      cases.push(testcase(lab.id, `${v.step}/${v.kind}/${v.id}`, v.durationMs, variantBody(v)));
     }
     // failures that belong to no check: setup/solve errors, teardown, leftovers
     const other = lab.failures.filter((f) => !attributed.has(f));

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Check, Lab, type LabInput } from '../labs/schema.js';
 import type { ExecOptions, ExecResult, Sandbox } from '../sandbox/types.js';
 import { runCheck, runStepChecks } from '../checks/index.js';
-import { runActions } from './actions.js';
-import { unmetRequirement } from './replay.js';
+import { runActions } from '../steps/actions.js';
+import { selectVariants, unmetRequirement } from './replay.js';
 import { toJUnit, xmlEscape } from './report-junit.js';
 import { toJson } from './report-json.js';
 import { consoleSummary, progressLine } from './report-console.js';
@@ -124,6 +124,26 @@ describe('unmetRequirement', () => {
   });
 });
 
+describe('selectVariants', () => {
+  it('replay selects the variants of the replayed steps, or exactly the ones named', () => {
+    const step = (id: string, extra: Partial<LabInput['steps'][number]>) => ({ id, title: id, text: id, solve: [{ run: 'true' }], checks: [{ id: 'c', shell: { run: 'true' } }], ...extra });
+    const two = Lab.parse({
+      ...lab,
+      steps: [
+        step('a', { nearMisses: [{ id: 'x', solve: [{ run: 'true' }] }] }),
+        step('b', { nearMisses: [{ id: 'y', solve: [{ run: 'true' }] }], alternatives: [{ id: 'z', solve: [{ run: 'true' }] }] }),
+      ],
+    });
+    const names = (o: Parameters<typeof selectVariants>[1]) => selectVariants(two, o).variants.map(({ index, v }) => `${two.steps[index]!.id}/${v.spec.id}`);
+    expect(names({})).toEqual(['a/x', 'b/y', 'b/z']);
+    expect(names({ from: 'b' })).toEqual(['b/y', 'b/z']);
+    expect(names({ step: 'a' })).toEqual(['a/x']);
+    expect(names({ variants: false })).toEqual([]);
+    expect(names({ only: ['b/z'], variants: false })).toEqual(['b/z']);
+    expect(selectVariants(two, { only: ['b/q'] }).error).toBe("no variant 'b/q' in lab unit (variants: a/x, b/y, b/z)");
+  });
+});
+
 describe('reports', () => {
   const failed: LabRun = {
     id: 'unit',
@@ -155,6 +175,7 @@ describe('reports', () => {
         ],
       },
     ],
+    variants: [],
     leftovers: ['c1'],
     timings: { createMs: 100, teardownMs: 50 },
   };
@@ -181,5 +202,60 @@ describe('reports', () => {
     expect(text).toContain('SKIP  skip\n      skipped: requires kind: kind is not installed');
     expect(text.trimEnd().split('\n').at(-1)).toBe('labs: 0 passed, 1 failed, 1 skipped (2.0s)');
     expect(progressLine({ type: 'lab-end', result: skipped })).toBe('[skip] SKIPPED: requires kind: kind is not installed');
+  });
+});
+
+describe('reports of second solves and variants', () => {
+  const result = (id: string, pass: boolean) => ({ id, kind: 'shell' as const, title: id, pass, expected: 'e', actual: 'a', message: `${id} ${pass ? 'ok' : 'bad'}`, durationMs: 10 });
+  const notRepeatable = 'step one: the solve is not repeatable: its second run failed: `ip netns add red` on node1: exit 1: File exists; fix it or declare repeatable: false';
+  const uncaught = 'step one, near-miss wide: not caught: every check passes after this wrong action';
+  const run: LabRun = {
+    id: 'unit',
+    title: 'Unit',
+    file: '/labs/unit/lab.yaml',
+    status: 'failed',
+    failures: [notRepeatable, uncaught],
+    durationMs: 3000,
+    sessionId: 'replay-abc',
+    steps: [
+      {
+        id: 'one',
+        title: 'one',
+        status: 'failed',
+        checks: [{ id: 'ns', kind: 'shell', title: 'ns', passesBeforeSolve: false, attempts: 1, status: 'passed', before: result('ns', false), after: result('ns', true) }],
+        again: { status: 'failed', reason: notRepeatable, solve: { ok: false, durationMs: 5, actions: [], error: '`ip netns add red` on node1: exit 1: File exists' }, checks: [result('ns', true)] },
+      },
+      { id: 'two', title: 'two', status: 'passed', checks: [], again: { status: 'skipped', reason: 'repeatable: false' } },
+    ],
+    variants: [
+      { step: 'one', id: 'narrow', kind: 'near-miss', why: 'a <guess>', fails: 'ns', status: 'passed', reason: 'caught by ns', sessionId: 'replay-v1', checks: [result('ns', false)], attempts: [3], durationMs: 2000, leftovers: [] },
+      { step: 'one', id: 'wide', kind: 'near-miss', status: 'failed', reason: uncaught, sessionId: 'replay-v2', checks: [result('ns', true)], attempts: [1], durationMs: 1000, leftovers: [] },
+      { step: 'one', id: 'other', kind: 'alternative', status: 'passed', sessionId: 'replay-v3', checks: [result('ns', true)], attempts: [1], durationMs: 1000, leftovers: [] },
+    ],
+    leftovers: [],
+    timings: { createMs: 100, teardownMs: 50 },
+  };
+  const summary: ReplaySummary = { labs: [run], passed: 0, failed: 1, skipped: 0, durationMs: 3000 };
+
+  it('JUnit: a case per second solve (skipped when not repeatable) and per variant; their failures are theirs, not the sandbox\'s', () => {
+    const xml = toJUnit(summary);
+    expect([...xml.matchAll(/name="([^"]+)" time/g)].map((m) => m[1])).toEqual(['one/ns', 'one/solve-again', 'two/solve-again', 'one/near-miss/narrow', 'one/near-miss/wide', 'one/alternative/other', 'sandbox']);
+    expect(xml).toContain('<testsuite name="unit" tests="7" failures="2" errors="0" skipped="1"');
+    expect(xml).toContain(`name="one/solve-again" time="0.015"><failure message="${xmlEscape(notRepeatable)}"/><system-out>second solve: failed (\`ip netns add red\` on node1: exit 1: File exists)\nns: PASS (ns ok)</system-out>`);
+    expect(xml).toContain('name="two/solve-again" time="0.000"><skipped message="not run: repeatable: false"/></testcase>');
+    expect(xml).toContain('name="one/near-miss/narrow" time="2.000"><system-out>session replay-v1\nwhy: a &lt;guess&gt;\nmust fail: ns\nns: FAIL (ns bad)\ncaught by ns</system-out>');
+    expect(xml).toContain(`name="one/near-miss/wide" time="1.000"><failure message="${uncaught}"/>`);
+    expect(xml).toContain('name="sandbox" time="0.150"><system-out>');
+  });
+
+  it('console: progress lines, and a failed lab lists its second solves and variants once', () => {
+    expect(progressLine({ type: 'variant', lab: 'unit', result: run.variants[0]! })).toBe('[unit] one/narrow (near-miss): caught by ns ✓');
+    expect(progressLine({ type: 'variant', lab: 'unit', result: run.variants[2]! })).toBe('[unit] one/other (alternative): every check passes ✓');
+    expect(progressLine({ type: 'again', lab: 'unit', step: 'one', again: run.steps[0]!.again! })).toBe(`[unit] one: solve again: FAIL ✗ ${notRepeatable}`);
+    const text = consoleSummary(summary);
+    expect(text).toContain('FAIL  unit  3.0s  (1/2 near-misses caught, 1 alternative accepted)\n');
+    expect(text).toContain(`      ✗ solve again: ${notRepeatable}\n`);
+    expect(text).toContain('    near-misses and alternatives\n      ✓ one/narrow (near-miss): caught by ns\n');
+    expect(text.split(uncaught)).toHaveLength(2); // listed once
   });
 });

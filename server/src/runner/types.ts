@@ -1,34 +1,12 @@
-// What a replay produces: one LabRun per lab, with every check's result before and after its solve.
-import type { CheckKind } from '../labs/schema.js';
+// What a replay produces: one LabRun per lab, with every check's result before and after its solve,
+// the second solve of each step, and the verdict of each near-miss and alternative.
 import type { CheckResult } from '../checks/types.js';
-import type { ActionsResult } from './actions.js';
+import type { ActionsResult } from '../steps/actions.js';
+import type { CheckRun, RepeatRun, StepRun, VariantRun } from '../steps/types.js';
+
+export type { CheckRun, CheckStatus, RepeatRun, StepRun, VariantRun } from '../steps/types.js';
 
 export type LabStatus = 'passed' | 'failed' | 'skipped';
-/** passed: failed before the solve (or may pass: passesBeforeSolve) and passed after it */
-export type CheckStatus = 'passed' | 'failed' | 'not-run';
-
-export interface CheckRun {
-  id: string;
-  kind: CheckKind;
-  title: string;
-  passesBeforeSolve: boolean;
-  before?: CheckResult;
-  after?: CheckResult;
-  /** how many times the check ran after the solve (retries included) */
-  attempts: number;
-  status: CheckStatus;
-  /** why the check failed the lab, one line naming the step and the check */
-  reason?: string;
-}
-
-export interface StepRun {
-  id: string;
-  title: string;
-  setup?: ActionsResult;
-  solve?: ActionsResult;
-  checks: CheckRun[];
-  status: 'passed' | 'failed' | 'not-run';
-}
 
 export interface LabRun {
   id: string;
@@ -43,6 +21,8 @@ export interface LabRun {
   /** lab-level setup */
   setup?: ActionsResult;
   steps: StepRun[];
+  /** near-misses and alternatives, each from its own fresh sandbox (in the order of the lab file) */
+  variants: VariantRun[];
   /** objects the provider still saw for the session after teardown (must be empty) */
   leftovers: string[];
   /** the sandbox was left up after a failure (replay --keep): remove it with `netdojo rm <sessionId>` */
@@ -62,6 +42,8 @@ export type ReplayEvent =
   | { type: 'lab-start'; lab: string }
   | { type: 'progress'; lab: string; message: string }
   | { type: 'sandbox-ready'; lab: string; sessionId: string; ms: number }
-  | { type: 'phase'; lab: string; step: string; phase: 'setup' | 'before' | 'solve' | 'after' }
+  | { type: 'phase'; lab: string; step: string; phase: 'setup' | 'before' | 'solve' | 'after' | 'again' }
   | { type: 'check'; lab: string; step: string; phase: 'before' | 'after'; check: CheckRun; result: CheckResult }
+  | { type: 'again'; lab: string; step: string; again: RepeatRun }
+  | { type: 'variant'; lab: string; result: VariantRun }
   | { type: 'lab-end'; result: LabRun };
