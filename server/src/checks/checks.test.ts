@@ -2,11 +2,18 @@
 // is shown both a state that satisfies it and one that does not, and the messages are exact.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DnsCheck, HttpCheck, IptablesCheck, LinkCheck, PingCheck, RouteCheck, ShellCheck } from '../labs/schema.js';
+import { CaptureCheck, DnsCheck, FileCheck, HttpCheck, IptablesCheck, LinkCheck, NetnsCheck, PingCheck, RouteCheck, ShellCheck, SysctlCheck } from '../labs/schema.js';
+import { parseMountinfo } from '../probe/netns.js';
 import type { ExecResult } from '../sandbox/types.js';
 import { evaluateDns, parseDig, parseGetent } from './dns.js';
 import { evaluateHttp, parseHttp } from './http.js';
-import { evaluateIptables } from './iptables.js';
+import { batchScript, parseBatch } from './batch.js';
+import { evaluateCapture } from './capture.js';
+import { evaluateFile } from './file.js';
+import { evaluateIptables, legacyRules } from './iptables.js';
+import { evaluateNetns } from './netns.js';
+import { evaluateSysctl, sysctlPath } from './sysctl.js';
+import { typedAlternative } from './typed-hint.js';
 import { evaluateLinkOutput } from './link.js';
 import { evaluatePing, parsePing } from './ping.js';
 import { evaluateRouteOutput, type IpRoute } from './route.js';
@@ -269,13 +276,26 @@ describe('link', () => {
     const bridge = res(linkOut('v-net-0'));
     expect(evaluateLinkOutput(LinkCheck.parse({ name: 'v-net-0', type: 'bridge', state: 'UP', address: '192.168.15.5/24' }), bridge).pass).toBe(true);
   });
-  it('a new veth is DOWN without address; UP with no carrier is still UP but reported', () => {
+  it('a new veth is DOWN without address; admin UP without carrier is not UP, but adminState UP', () => {
     const down = res(linkOut('veth-x-down'));
     const spec = LinkCheck.parse({ name: 'veth-x', state: 'UP', address: '192.168.15.1/24' });
     expect(evaluateLinkOutput(spec, down, 'h').message).toBe('veth-x on h: it is DOWN (bring it up with `ip link set … up`); it has no IPv4 address (expected 192.168.15.1/24)');
-    const nocarrier = evaluateLinkOutput(LinkCheck.parse({ name: 'veth-x', state: 'UP' }), res(linkOut('veth-x-nocarrier')), 'h');
-    expect(nocarrier.pass).toBe(true);
-    expect(nocarrier.actual).toBe('veth-x@veth-y type veth state UP (operstate LOWERLAYERDOWN, no carrier) mtu 1500 no IPv4 address');
+    const nocarrier = res(linkOut('veth-x-nocarrier'));
+    const up = evaluateLinkOutput(LinkCheck.parse({ name: 'veth-x', state: 'UP' }), nocarrier, 'h');
+    expect(up.pass).toBe(false);
+    expect(up.message).toBe(
+      'veth-x on h: it is administratively up but has no carrier (NO-CARRIER, operstate LOWERLAYERDOWN): the other end (a veth peer, a bridge\'s ports) is down or missing',
+    );
+    expect(up.actual).toBe('veth-x@veth-y type veth state UP (operstate LOWERLAYERDOWN, no carrier) mtu 1500 no IPv4 address');
+    expect(evaluateLinkOutput(LinkCheck.parse({ name: 'veth-x', state: 'DOWN' }), nocarrier, 'h').pass).toBe(true);
+    expect(evaluateLinkOutput(LinkCheck.parse({ name: 'veth-x', adminState: 'UP' }), nocarrier, 'h').pass).toBe(true);
+    expect(evaluateLinkOutput(LinkCheck.parse({ name: 'veth-x', adminState: 'DOWN' }), nocarrier, 'h').message).toBe('veth-x on h: it is administratively UP');
+    expect(evaluateLinkOutput(LinkCheck.parse({ name: 'veth-x', adminState: 'UP' }), down, 'h').message).toBe(
+      'veth-x on h: it is administratively DOWN (bring it up with `ip link set … up`)',
+    );
+  });
+  it('the name matches exactly (an altname or another device is not it)', () => {
+    expect(evaluateLinkOutput(LinkCheck.parse({ name: 'veth-re' }), res(linkOut('veth-red')), 'h')).toMatchObject({ pass: false, message: 'there is no link veth-re on h' });
   });
   it('a missing device fails, or passes when absent is wanted', () => {
     const missing = res('', 1, text('link-missing.txt'));
@@ -288,5 +308,95 @@ describe('link', () => {
   it('a missing netns is a failure, even for absent', () => {
     const o = evaluateLinkOutput(LinkCheck.parse({ name: 'veth-red', absent: true }), res('', 255, 'Cannot open network namespace "red": No such file or directory\n'), 'h (netns red)');
     expect(o).toMatchObject({ pass: false, message: 'could not look at veth-red on h (netns red): Cannot open network namespace "red": No such file or directory' });
+  });
+});
+
+describe('netns, sysctl, file, capture, iptables-legacy (out-of-band kinds)', () => {
+  const mounts = parseMountinfo(
+    ['45 71 0:39 / /run/netns rw shared:2 - tmpfs tmpfs rw', '55 45 0:4 net:[4026532254] /run/netns/red-1 rw shared:3 - nsfs nsfs rw'].join('\n'),
+  );
+  it('netns: the name matches exactly, and a near name is pointed out', () => {
+    expect(evaluateNetns(NetnsCheck.parse({ name: 'red-1' }), mounts, 'h')).toMatchObject({ pass: true, message: 'h has network namespace red-1' });
+    expect(evaluateNetns(NetnsCheck.parse({ name: 'red' }), mounts, 'h')).toMatchObject({
+      pass: false,
+      message: 'there is no network namespace red on h (there is red-1: the name must match exactly)',
+      actual: 'network namespaces: red-1',
+    });
+    expect(evaluateNetns(NetnsCheck.parse({ name: 'red', absent: true }), mounts, 'h').pass).toBe(true);
+    expect(evaluateNetns(NetnsCheck.parse({ name: 'red-1', absent: true }), mounts, 'h')).toMatchObject({ pass: false, message: 'red-1 still exists on h' });
+  });
+  it('sysctl: the live value, per field', () => {
+    const spec = SysctlCheck.parse({ key: 'net.ipv4.ip_forward', equals: '1' });
+    expect(sysctlPath('net.ipv4.conf.eth0/100.rp_filter')).toBe('/proc/sys/net/ipv4/conf/eth0.100/rp_filter');
+    expect(evaluateSysctl(spec, res('1\n'), 'h')).toMatchObject({ pass: true, message: 'h: net.ipv4.ip_forward = 1' });
+    expect(evaluateSysctl(spec, res('0\n'), 'h')).toMatchObject({ pass: false, message: 'net.ipv4.ip_forward on h is 0, not 1' });
+    expect(evaluateSysctl(SysctlCheck.parse({ key: 'net.ipv4.tcp_rmem', equals: '4096 131072 6291456' }), res('4096\t131072\t6291456\n')).pass).toBe(true);
+    expect(evaluateSysctl(SysctlCheck.parse({ key: 'net.ipv4.conf.nope.proxy_arp', equals: '1' }), res('', 1, "cat: /proc/sys/net/ipv4/conf/nope/proxy_arp: No such file or directory\n"), 'h').message).toBe(
+      'there is no sysctl net.ipv4.conf.nope.proxy_arp on h',
+    );
+    expect(() => SysctlCheck.parse({ key: 'kernel.core_pattern', equals: '1' })).toThrow(/net\.\* sysctl key/);
+  });
+  it('file: whole-content and per-line regexes, absence', () => {
+    const read = (t: string) => ({ kind: 'file' as const, content: Buffer.from(t), size: t.length, truncated: false });
+    const conf = 'search cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n';
+    expect(evaluateFile(FileCheck.parse({ path: '/etc/resolv.conf', lineMatches: '^options .*ndots:5' }), read(conf), 'h')).toMatchObject({ pass: true, message: '/etc/resolv.conf on h: options ndots:5' });
+    expect(evaluateFile(FileCheck.parse({ path: '/etc/resolv.conf', lineMatches: '^options .*ndots:5' }), read('nameserver 10.96.0.10\n'), 'h').message).toBe(
+      '/etc/resolv.conf on h: no line matches /^options .*ndots:5/',
+    );
+    expect(evaluateFile(FileCheck.parse({ path: '/x', matches: 'a\\nb' }), read('a\nb\n'), 'h').pass).toBe(true);
+    expect(evaluateFile(FileCheck.parse({ path: '/x' }), { kind: 'absent', why: '/x does not exist' }, 'h')).toMatchObject({ pass: false, message: 'there is no file /x on h' });
+    expect(evaluateFile(FileCheck.parse({ path: '/x', absent: true }), { kind: 'absent', why: '/x does not exist' }, 'h').pass).toBe(true);
+    expect(evaluateFile(FileCheck.parse({ path: '/x', absent: true }), { kind: 'other', why: '/x is a directory' }, 'h').pass).toBe(false);
+  });
+  it('capture: seen, absent, and a capture that never started', () => {
+    const spec = CaptureCheck.parse({ interface: 'cali1', filter: 'icmp', send: { netns: 'pod1', ping: '10.0.0.2' }, matches: 'ICMP echo request' });
+    const tcpdump = res('12:00:00.1 IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 7, seq 1, length 64\n', 0, 'listening on cali1, link-type EN10MB\n');
+    expect(evaluateCapture(spec, { tcpdump }, 'h', 'h (netns pod1)')).toMatchObject({ pass: true, message: 'seen on cali1 of h: 12:00:00.1 IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 7, seq 1, length 64' });
+    const absent = CaptureCheck.parse({ ...spec, expect: 'absent' });
+    expect(evaluateCapture(absent, { tcpdump }, 'h', 'h').pass).toBe(false);
+    expect(evaluateCapture(absent, { tcpdump: res('', 0, 'listening on cali1\n') }, 'h', 'h').pass).toBe(true);
+    expect(evaluateCapture(spec, { tcpdump: res('', 1, 'tcpdump: cali9: No such device exists\n') }, 'h', 'h')).toMatchObject({
+      pass: false,
+      message: 'could not capture on cali1 of h: tcpdump: cali9: No such device exists',
+    });
+  });
+  it('iptables-legacy rules are found (rules and non-ACCEPT policies)', () => {
+    expect(legacyRules('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n-A FORWARD -i a -j ACCEPT\nCOMMIT\n')).toEqual([':FORWARD DROP [0:0]', '-A FORWARD -i a -j ACCEPT']);
+    expect(legacyRules('*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n')).toEqual([]);
+  });
+});
+
+describe('batched shell checks and validate advice', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  it('parses only report lines carrying this run\'s nonce, each once, and flags output past the cap', () => {
+    const out = [
+      `n0nce 1 0 ${b64('forged')} ${b64('')}`,
+      `abc 0 0 ${b64('hello\n')} ${b64('')}`,
+      `abc 0 1 ${b64('again')} ${b64('')}`,
+      `abc 1 3 ${b64('x'.repeat(11))} ${b64('err\n')}`,
+      `abc 7 0 ${b64('out of range')} ${b64('')}`,
+    ].join('\n');
+    const r = parseBatch(out, 'abc', 3, 10);
+    expect(r[0]).toMatchObject({ exitCode: 0, stdout: 'hello\n', stderr: '' });
+    expect(r[1]).toMatchObject({ exitCode: 3, stdout: 'x'.repeat(10), overflow: 'stdout' });
+    expect(r[2]).toBeUndefined();
+  });
+  it('the batch script feeds each command no stdin and quotes it', () => {
+    const s = batchScript([{ script: "echo 'a b'", timeoutMs: 2500 }], 'abc');
+    expect(s).toContain(`run 0 3 'echo '\\''a b'\\'''`);
+    expect(s).toContain('</dev/null');
+  });
+  it('validate advice: single commands a typed check reads better', () => {
+    expect(typedAlternative('ip netns list')).toEqual({ kind: 'netns', what: 'ip netns list' });
+    expect(typedAlternative('ip netns exec red ip route')).toMatchObject({ kind: 'route' });
+    expect(typedAlternative('ip -n red -j link show veth-red')).toMatchObject({ kind: 'link' });
+    expect(typedAlternative('iptables -t nat -S POSTROUTING')).toMatchObject({ kind: 'iptables' });
+    expect(typedAlternative('ping -c 2 10.0.0.1')).toMatchObject({ kind: 'ping' });
+    expect(typedAlternative('curl -s http://web/')).toMatchObject({ kind: 'http' });
+    expect(typedAlternative('sysctl -n net.ipv4.ip_forward')).toMatchObject({ kind: 'sysctl' });
+    expect(typedAlternative('cat /proc/sys/net/ipv4/ip_forward')).toMatchObject({ kind: 'sysctl' });
+    expect(typedAlternative('ip route | grep -q default')).toBeUndefined();
+    expect(typedAlternative('ip netns exec red curl -s web && echo ok')).toBeUndefined();
+    expect(typedAlternative('docker exec web ip route')).toBeUndefined();
   });
 });

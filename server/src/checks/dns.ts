@@ -1,5 +1,6 @@
 // `dns`: asks a DNS server with dig (status + answer section), or the system resolver with
 // `getent ahosts*` (which honours /etc/hosts and nsswitch.conf, like ping does).
+import { isIP } from 'node:net';
 import type { z } from 'zod';
 import type { DnsCheck } from '../labs/schema.js';
 import type { ExecResult } from '../sandbox/types.js';
@@ -22,13 +23,13 @@ export interface DnsAnswer {
   error?: string;
 }
 
-export function dnsCommand(spec: DnsSpec): string {
+export function dnsCommand(spec: DnsSpec, dig = 'dig'): string {
   if (spec.resolver === 'system') {
     const db = spec.type === 'AAAA' ? 'ahostsv6' : 'ahostsv4';
     return `getent ${db} ${sq(spec.name)}; echo "getent-exit=$?"`;
   }
   const server = spec.server ? ` @${sq(spec.server)}` : '';
-  return `dig${server} +time=2 +tries=2 +noall +comments +answer ${sq(spec.name)} ${spec.type}`;
+  return `${dig}${server} +time=2 +tries=2 +noall +comments +answer ${sq(spec.name)} ${spec.type}`;
 }
 
 export function parseDig(stdout: string): DnsAnswer {
@@ -117,7 +118,22 @@ export const dns: Checker<DnsSpec> = async (spec, ctx) => {
       message: `resolver: system supports only A and AAAA, not ${spec.type}`,
     };
   }
-  const res: ExecResult = await probe(ctx, spec, dnsCommand(spec), 15_000);
+  let asked = spec;
+  let dig = 'dig';
+  if (ctx.oob && spec.resolver !== 'system') {
+    // dig asks the sandbox's own name server (its resolv.conf), from inside its netns
+    const place = { host: spec.host ?? ctx.defaultHost, netns: spec.netns };
+    let server = spec.server;
+    if (!server) server = await ctx.oob.nameserver(place);
+    else if (!isIP(server)) {
+      const r = await ctx.oob.resolve(place, server);
+      if (!r.address) return evaluateDns(spec, { status: '', records: [], error: `the server ${server} does not resolve (${r.via})` }, where);
+      server = r.address;
+    }
+    asked = { ...spec, server };
+    dig = ctx.oob.tool('dig');
+  }
+  const res: ExecResult = await probe(ctx, spec, dnsCommand(asked, dig), 15_000, { inBand: spec.resolver === 'system' });
   if (res.exitCode === 127 || (res.exitCode !== 0 && res.stdout.trim() === '')) {
     const why = res.timedOut ? 'timed out' : firstLine(res.stderr) || `exit code ${res.exitCode}`;
     const ans: DnsAnswer = { status: '', records: [], error: why };

@@ -1,10 +1,14 @@
 // `http`: curl from inside the sandbox, `repeat` times; each response's status and body are
 // framed by a random marker so bodies with any content parse unambiguously.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { z } from 'zod';
 import type { HttpCheck } from '../labs/schema.js';
 import type { ExecResult } from '../sandbox/types.js';
-import type { CheckOutcome, Checker } from './types.js';
+import type { CheckContext, CheckOutcome, Checker } from './types.js';
 import { compile, cut, firstLine, placeOf, probe, sq } from './util.js';
 
 export type HttpSpec = z.infer<typeof HttpCheck>;
@@ -18,17 +22,30 @@ export interface HttpResponse {
   error: string;
 }
 
-export function httpCommand(spec: HttpSpec, marker: string): string {
-  const args = ['curl', '-sS', '--connect-timeout', '3', '-m', '5', '-o', '"$body"', '-w', "'%{http_code}'"];
+export interface CurlExtras {
+  /** out-of-band: `host:port:address`, resolved the way the sandbox host would */
+  resolve?: string;
+  /** out-of-band: the CA certificate copied out of the sandbox */
+  cacertFile?: string;
+  curl?: string;
+}
+
+export function httpCommand(spec: HttpSpec, marker: string, extras: CurlExtras = {}): string {
+  // -q first: never read a .curlrc; --noproxy: never a proxy from anyone's environment
+  const args = [extras.curl ?? 'curl', '-q', '-sS', '--noproxy', "'*'", '--connect-timeout', '3', '-m', '5', '-o', '"$body"', '-w', "'%{http_code}'"];
   if (spec.method === 'HEAD') args.push('-I');
   else if (spec.method === 'POST') args.push('-X', 'POST', '--data', "''");
   for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', sq(`${k}: ${v}`));
-  if (spec.resolve) args.push('--resolve', sq(spec.resolve));
-  if (spec.cacert) args.push('--cacert', sq(spec.cacert));
+  const resolve = spec.resolve ?? extras.resolve;
+  if (resolve) args.push('--resolve', sq(resolve));
+  const cacert = extras.cacertFile ?? spec.cacert;
+  if (cacert) args.push('--cacert', sq(cacert));
   if (spec.insecure) args.push('-k');
   args.push('--', sq(spec.url));
   return [
-    'body=$(mktemp); trap \'rm -f "$body"\' EXIT',
+    // the body lands in a file: at most 2 MiB of it (RLIMIT_FSIZE), whatever the server sends
+    'ulimit -f 2048',
+    'body=$(mktemp); trap \'rm -f "$body" "$body.err"\' EXIT',
     `for i in $(seq ${spec.repeat}); do`,
     `  code=$(${args.join(' ')} 2>"$body.err"); rc=$?`,
     `  echo "${marker} status=$code exit=$rc"; cat "$body"; echo; echo "${marker} error"; cat "$body.err"; rm -f "$body.err"`,
@@ -106,9 +123,55 @@ export function evaluateHttp(spec: HttpSpec, responses: HttpResponse[], where = 
   return { pass: true, expected, actual, message: `${spec.url} from ${where}: ${statusText}` };
 }
 
+/** Out-of-band: the URL's host name resolved as the sandbox host would, its CA file copied out. */
+async function outOfBandExtras(spec: HttpSpec, ctx: CheckContext, tmp: string): Promise<CurlExtras | CheckOutcome> {
+  const oob = ctx.oob!;
+  const place = { host: spec.host ?? ctx.defaultHost, netns: spec.netns };
+  const extras: CurlExtras = { curl: oob.tool('curl') };
+  const url = new URL(spec.url);
+  const name = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (!spec.resolve && !isIP(name)) {
+    const r = await oob.resolve(place, name);
+    if (!r.address) {
+      return { pass: false, expected: `${spec.method} ${spec.url} answers`, actual: `curl: (6) Could not resolve host: ${name} (${r.via})`, message: `${spec.url} from ${placeOf(ctx, spec)}: could not resolve ${name} (${r.via})` };
+    }
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    extras.resolve = `${name}:${port}:${r.address}`;
+  }
+  if (spec.cacert) {
+    // in-band curl runs in /root: a relative path is relative to it
+    const f = await oob.readFile(place.host, path.posix.resolve('/root', spec.cacert), 256 * 1024);
+    if (f.kind !== 'file') {
+      return { pass: false, expected: `${spec.method} ${spec.url} answers`, actual: `no CA certificate: ${f.why}`, message: `${spec.url}: the CA certificate ${spec.cacert} cannot be read on ${place.host}: ${f.why}` };
+    }
+    extras.cacertFile = path.join(tmp, 'ca.pem');
+    await writeFile(extras.cacertFile, f.content, { mode: 0o600 });
+  }
+  return extras;
+}
+
 export const http: Checker<HttpSpec> = async (spec, ctx) => {
   const marker = `@@netdojo-${randomBytes(6).toString('hex')}@@`;
-  const res: ExecResult = await probe(ctx, spec, httpCommand(spec, marker), (spec.repeat * 6 + 10) * 1000);
+  let extras: CurlExtras = {};
+  let tmp: string | undefined;
+  if (ctx.oob) {
+    tmp = await mkdtemp(path.join(tmpdir(), 'netdojo-http-'));
+    const got = await outOfBandExtras(spec, ctx, tmp).catch(async (err) => {
+      await rm(tmp!, { recursive: true, force: true });
+      throw err;
+    });
+    if ('pass' in got) {
+      await rm(tmp, { recursive: true, force: true });
+      return got;
+    }
+    extras = got;
+  }
+  let res: ExecResult;
+  try {
+    res = await probe(ctx, spec, httpCommand(spec, marker, extras), (spec.repeat * 6 + 10) * 1000);
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
   const responses = parseHttp(res.stdout, marker);
   if (responses.length === 0) {
     const why = res.timedOut ? 'timed out' : firstLine(res.stderr) || `exit code ${res.exitCode}`;

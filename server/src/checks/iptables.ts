@@ -1,8 +1,12 @@
 // `iptables`: reads `iptables -t <table> -S <chain>` and looks for a rule (or the policy).
+// Out-of-band it is the server's iptables-nft (the backend of `iptables` in the sandboxes); rules a
+// learner wrote with iptables-legacy also filter packets, so when the netns has legacy rules in
+// that table the check fails loudly instead of reading only half of the truth.
 import type { z } from 'zod';
 import type { IptablesCheck } from '../labs/schema.js';
 import type { ExecResult } from '../sandbox/types.js';
 import type { CheckOutcome, Checker } from './types.js';
+import { randomBytes } from 'node:crypto';
 import { compile, firstLine, head, placeOf, probe, sq } from './util.js';
 
 export type IptablesSpec = z.infer<typeof IptablesCheck>;
@@ -16,6 +20,22 @@ export interface ChainListing {
 
 export function iptablesCommand(spec: IptablesSpec): string {
   return `iptables -w 5 -t ${spec.table} -S ${sq(spec.chain)}`;
+}
+
+/** Out-of-band: iptables-nft, then (after `marker`) the legacy table if that netns has one. */
+export function iptablesOutOfBandCommand(spec: IptablesSpec, nft: string, legacySave: string | undefined, marker: string): string {
+  const legacy = legacySave
+    ? `if grep -qx ${spec.table} /proc/net/ip_tables_names 2>/dev/null; then ${legacySave} -t ${spec.table} 2>&1; fi`
+    : '';
+  return `${nft} -t ${spec.table} -S ${sq(spec.chain)}; rc=$?; echo ${marker}; ${legacy}; exit $rc`;
+}
+
+/** Rules and non-ACCEPT policies in an `iptables-legacy-save -t T` listing. */
+export function legacyRules(save: string): string[] {
+  return save
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('-A ') || (/^:\S+ (DROP|REJECT|QUEUE|RETURN)\b/.test(l)));
 }
 
 export function parseIptablesS(stdout: string, chain: string): ChainListing {
@@ -68,6 +88,23 @@ export function evaluateIptables(spec: IptablesSpec, res: ExecResult, where = 't
 }
 
 export const iptables: Checker<IptablesSpec> = async (spec, ctx) => {
-  const res = await probe(ctx, spec, iptablesCommand(spec), 15_000);
-  return evaluateIptables(spec, res, placeOf(ctx, spec));
+  const where = placeOf(ctx, spec);
+  if (!ctx.oob) return evaluateIptables(spec, await probe(ctx, spec, iptablesCommand(spec), 15_000), where);
+  const marker = `@@netdojo-legacy-${randomBytes(6).toString('hex')}@@`;
+  const nft = ctx.oob.tool('iptables-nft');
+  const legacySave = ctx.oob.has('iptables-legacy-save') ? ctx.oob.tool('iptables-legacy-save') : undefined;
+  const res = await probe(ctx, spec, iptablesOutOfBandCommand(spec, nft, legacySave, marker), 15_000);
+  const at = res.stdout.lastIndexOf(`${marker}\n`);
+  const nftOut = at < 0 ? res.stdout : res.stdout.slice(0, at);
+  const legacy = at < 0 ? [] : legacyRules(res.stdout.slice(at + marker.length + 1));
+  if (legacy.length) {
+    const at = `${spec.table}/${spec.chain}`;
+    return {
+      pass: false,
+      expected: `${at} on ${where} read from iptables (nf_tables)`,
+      actual: `iptables-legacy has ${legacy.length} rule(s) in table ${spec.table}:\n${head(legacy, 8, 160)}`,
+      message: `${where} has iptables-legacy rules in table ${spec.table} (${firstLine(legacy[0]!)}): they filter packets too, but this lab reads \`iptables\` (nf_tables); remove them with \`iptables-legacy -t ${spec.table} -F\` and use \`iptables\``,
+    };
+  }
+  return evaluateIptables(spec, { ...res, stdout: nftOut }, where);
 };

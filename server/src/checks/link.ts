@@ -1,6 +1,7 @@
 // `link`: reads `ip -j -d link show dev X` (type, state, master, mtu) and `ip -j addr show dev X`
-// (addresses). `state: UP` means administratively up (what `ip link set X up` does); the
-// operational state is reported alongside because "UP but no carrier" is a classic mistake.
+// (addresses). `state: UP` means operationally up: administratively up AND a carrier (LOWER_UP;
+// a veth whose peer is down is not up, as `ip -br link` shows). `adminState` reads the admin flag
+// only (what `ip link set X up` does). The name always matches exactly.
 import type { z } from 'zod';
 import type { LinkCheck } from '../labs/schema.js';
 import type { ExecResult } from '../sandbox/types.js';
@@ -48,10 +49,16 @@ export function describeLink(l: IpLink): string {
   return parts.join(' ');
 }
 
+/** Operationally up: admin UP, carrier (LOWER_UP), and an operstate that is not down. */
+export function isOperUp(l: IpLink): boolean {
+  return l.flags.includes('UP') && l.flags.includes('LOWER_UP') && !['DOWN', 'LOWERLAYERDOWN', 'NOTPRESENT', 'DORMANT'].includes(l.operstate ?? '');
+}
+
 export function evaluateLink(spec: LinkSpec, link: IpLink | undefined, where = 'the host'): CheckOutcome {
   const wants = [
     spec.type && `type ${spec.type}`,
-    spec.state && `state ${spec.state}`,
+    spec.state && (spec.state === 'UP' ? 'state UP (admin up with carrier)' : 'state DOWN'),
+    spec.adminState && `admin state ${spec.adminState}`,
     spec.master && `master ${spec.master}`,
     spec.address && `address ${spec.address}`,
     spec.mtu !== undefined && `mtu ${spec.mtu}`,
@@ -59,6 +66,7 @@ export function evaluateLink(spec: LinkSpec, link: IpLink | undefined, where = '
   const expected = spec.absent
     ? `no link ${spec.name} on ${where}`
     : `link ${spec.name} on ${where}${wants.length ? ` with ${wants.join(', ')}` : ''}`;
+  if (link && link.ifname !== spec.name) link = undefined;
   if (!link) {
     const actual = `${spec.name} does not exist on ${where}`;
     if (spec.absent) return { pass: true, expected, actual, message: actual };
@@ -69,9 +77,15 @@ export function evaluateLink(spec: LinkSpec, link: IpLink | undefined, where = '
   const problems: string[] = [];
   const kind = link.linkinfo?.info_kind;
   if (spec.type && kind !== spec.type) problems.push(`its type is ${kind ?? 'a plain device'}, not ${spec.type}`);
-  const up = link.flags.includes('UP');
-  if (spec.state === 'UP' && !up) problems.push('it is DOWN (bring it up with `ip link set … up`)');
-  if (spec.state === 'DOWN' && up) problems.push('it is UP');
+  const adminUp = link.flags.includes('UP');
+  const operUp = isOperUp(link);
+  if (spec.state === 'UP' && !operUp) {
+    if (!adminUp) problems.push('it is DOWN (bring it up with `ip link set … up`)');
+    else problems.push(`it is administratively up but has no carrier (${link.flags.includes('NO-CARRIER') ? 'NO-CARRIER, ' : ''}operstate ${link.operstate ?? 'unknown'}): the other end (a veth peer, a bridge's ports) is down or missing`);
+  }
+  if (spec.state === 'DOWN' && operUp) problems.push('it is UP');
+  if (spec.adminState === 'UP' && !adminUp) problems.push('it is administratively DOWN (bring it up with `ip link set … up`)');
+  if (spec.adminState === 'DOWN' && adminUp) problems.push('it is administratively UP');
   if (spec.master && link.master !== spec.master) problems.push(link.master ? `its master is ${link.master}, not ${spec.master}` : `it has no master (expected ${spec.master})`);
   if (spec.mtu !== undefined && link.mtu !== spec.mtu) problems.push(`its mtu is ${link.mtu}, not ${spec.mtu}`);
   if (spec.address) {

@@ -65,7 +65,15 @@ export function evaluatePing(spec: PingSpec, res: ExecResult, where = 'the host'
   return { pass: false, expected, actual, message: `${spec.to} still answers from ${where}: ${actual}` };
 }
 
+/** Out-of-band a name is resolved the way the host would, then the server's ping gets the address. */
 export const ping: Checker<PingSpec> = async (spec, ctx) => {
-  const res = await probe(ctx, spec, pingCommand(spec), (spec.count * 0.2 + 10) * 1000);
-  return evaluatePing(spec, res, placeOf(ctx, spec));
+  const where = placeOf(ctx, spec);
+  let target = spec;
+  if (ctx.oob) {
+    const r = await ctx.oob.resolve({ host: spec.host ?? ctx.defaultHost, netns: spec.netns }, spec.to);
+    if (!r.address) return evaluatePing(spec, { exitCode: 2, stdout: '', stderr: `ping: ${spec.to}: Name or service not known (${r.via})\n`, timedOut: false, durationMs: 0 }, where);
+    target = { ...spec, to: r.address };
+  }
+  const res = await probe(ctx, spec, pingCommand(target), (spec.count * 0.2 + 10) * 1000);
+  return evaluatePing(spec, res, where);
 };

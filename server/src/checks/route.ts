@@ -79,7 +79,22 @@ export function evaluateRouteOutput(spec: RouteSpec, res: ExecResult, where = 't
   return evaluateRoute(spec, routes, where);
 }
 
+/** The number of a routing table named in the host's own /etc/iproute2/rt_tables (the server's ip does not know the sandbox's names). */
+export function tableNumber(rtTables: string, name: string): string | undefined {
+  for (const line of rtTables.split('\n')) {
+    const m = /^\s*(\d+)\s+(\S+)/.exec(line.replace(/#.*$/, ''));
+    if (m && m[2] === name) return m[1];
+  }
+  return undefined;
+}
+
 export const route: Checker<RouteSpec> = async (spec, ctx) => {
-  const res = await probe(ctx, spec, routeCommand(spec), 15_000);
+  let asked = spec;
+  if (ctx.oob && spec.table && !/^(\d+|main|local|default|all)$/.test(spec.table)) {
+    const f = await ctx.oob.readFile(spec.host ?? ctx.defaultHost, '/etc/iproute2/rt_tables', 64 * 1024);
+    const n = f.kind === 'file' ? tableNumber(f.content.toString('utf8'), spec.table) : undefined;
+    if (n) asked = { ...spec, table: n };
+  }
+  const res = await probe(ctx, spec, routeCommand(asked), 15_000);
   return evaluateRouteOutput(spec, res, placeOf(ctx, spec));
 };

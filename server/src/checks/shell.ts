@@ -7,6 +7,8 @@ import { compile, cut, placeOf, probe, tail } from './util.js';
 
 export type ShellSpec = z.infer<typeof ShellCheck>;
 
+export const SHELL_TIMEOUT_MS = 30_000;
+
 export function evaluateShell(spec: ShellSpec, res: ExecResult, where = 'the host'): CheckOutcome {
   const command = cut(spec.run.trim().split('\n')[0] ?? '', 80) + (spec.run.trim().includes('\n') ? ' …' : '');
   const expected = spec.outputMatches
@@ -39,6 +41,6 @@ export function evaluateShell(spec: ShellSpec, res: ExecResult, where = 'the hos
 }
 
 export const shell: Checker<ShellSpec> = async (spec, ctx) => {
-  const res = await probe(ctx, spec, spec.run);
+  const res = await probe(ctx, spec, spec.run, SHELL_TIMEOUT_MS, { inBand: true });
   return evaluateShell(spec, res, placeOf(ctx, spec));
 };

@@ -1,17 +1,36 @@
 // Helpers shared by the checkers: running a probe where a check says, quoting, and
 // turning long command output into something short enough for a learner to read.
+import { capExceededMessage } from '../probe/bounded.js';
 import type { ExecResult } from '../sandbox/types.js';
-import type { CheckContext, CheckOutcome } from './types.js';
+import type { CheckContext } from './types.js';
+import { canonicalCidr } from '../util/cidr.js';
 
 export interface Where {
   host?: string;
   netns?: string;
 }
 
-/** Runs a probe script on the check's host (and netns); never throws for a failing command. */
-export async function probe(ctx: CheckContext, where: Where, script: string, timeoutMs = 30_000): Promise<ExecResult> {
+/** A probe printed more than the output cap: the check fails with that reason. */
+export class OutputCapError extends Error {}
+
+/** Throws OutputCapError when a probe's output passed the cap (the probe was stopped). */
+export function bounded(res: ExecResult, what: string): ExecResult {
+  if (res.overflow) throw new OutputCapError(`${what}: ${capExceededMessage(res.overflow)}`);
+  return res;
+}
+
+/**
+ * Runs a probe script on the check's host (and netns); never throws for a failing command.
+ * Out-of-band (ctx.oob) the script runs with the server's own bash and tools inside the target
+ * netns; `inBand` forces the sandbox's own shell (shell checks, getent).
+ */
+export async function probe(ctx: CheckContext, where: Where, script: string, timeoutMs = 30_000, opts: { inBand?: boolean } = {}): Promise<ExecResult> {
   const host = where.host ?? ctx.defaultHost;
-  return ctx.sandbox.exec(host, script, { netns: where.netns, timeoutMs });
+  const res =
+    ctx.oob && !opts.inBand
+      ? await ctx.oob.run({ host, netns: where.netns }, script, timeoutMs)
+      : await ctx.sandbox.exec(host, script, { netns: where.netns, timeoutMs });
+  return bounded(res, `the probe on ${placeOf(ctx, where)}`);
 }
 
 /** Where a check looked, for messages: "host", "host netns red". */
@@ -57,36 +76,10 @@ export function compile(pattern: string): RegExp {
   return new RegExp(pattern, 'm');
 }
 
-/** Outcome for a probe that could not run at all (netns missing, tool missing, timeout). */
-export function probeFailed(expected: string, where: string, res: ExecResult): CheckOutcome {
-  const why = res.timedOut ? 'timed out' : firstLine(res.stderr) || firstLine(res.stdout) || `exit code ${res.exitCode}`;
-  return { pass: false, expected, actual: `could not look on ${where}: ${why}`, message: `${expected}: could not look on ${where}: ${why}` };
-}
-
 /** "192.168.15.7/24" → "192.168.15.0/24"; "10.9.9.9" → "10.9.9.9/32"; "default" stays. */
 export function canonicalPrefix(dst: string): string {
   if (dst === 'default' || dst === '0.0.0.0/0') return 'default';
-  const [addr, lenText] = dst.split('/');
-  const len = lenText === undefined ? 32 : Number(lenText);
-  const n = ipv4ToInt(addr ?? '');
-  if (n === undefined || !Number.isInteger(len) || len < 0 || len > 32) return dst;
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return `${intToIpv4((n & mask) >>> 0)}/${len}`;
-}
-
-export function ipv4ToInt(addr: string): number | undefined {
-  const parts = addr.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return canonicalCidr(dst) ?? dst;
 }
 
 /** JSON.parse that returns undefined instead of throwing (ip -j prints nothing on some errors). */

@@ -1,4 +1,4 @@
-// The provider contract (DESIGN §4). Core code (runner, checks, sessions) talks only to these types.
+// The provider contract (docs/dev/architecture.md, "Contracts"). Core code (runner, checks, sessions) talks only to these types.
 import type { Duplex } from 'node:stream';
 import type { Lab } from '../labs/schema.js';
 
@@ -27,6 +27,8 @@ export interface ExecOptions {
   /** start detached and return immediately (daemons) */
   background?: boolean;
   env?: Record<string, string>;
+  /** bytes of output kept per stream (default 1 MiB); past it the command is stopped */
+  capBytes?: number;
 }
 
 export interface ExecResult {
@@ -35,6 +37,8 @@ export interface ExecResult {
   stderr: string;
   timedOut: boolean;
   durationMs: number;
+  /** the stream that passed the output cap (1 MiB); the command was stopped and its output cut */
+  overflow?: 'stdout' | 'stderr';
 }
 
 export interface TerminalSize {
@@ -64,6 +68,24 @@ export interface Sandbox {
   /** runs `script` with bash on `host` */
   exec(host: string, script: string, opts?: ExecOptions): Promise<ExecResult>;
   attach(host: string, size: TerminalSize): Promise<TerminalStream>;
+  /** ends every terminal shell (after a restart: those of the previous server process) */
+  endShells?(): Promise<void>;
+  /**
+   * Out-of-band access for typed checks (the docker provider): the server reads kernel state of a
+   * host from outside with its own tools. Absent where checks run in-band (kind).
+   */
+  readonly probeAccess?: ProbeAccess;
+}
+
+export interface ProbeAccess {
+  /** the init process of a host's container, in the server's pid namespace, and that container's id */
+  initProcess(host: string): Promise<{ pid: number; containerId: string }>;
+}
+
+export interface SandboxStoppedEvent {
+  sessionId: string;
+  /** words for the learner, e.g. "host learner was killed (exit 137)" */
+  reason: string;
 }
 
 export interface Provider {
@@ -78,4 +100,10 @@ export interface Provider {
   destroy(ref: SandboxRef): Promise<void>;
   /** ids of objects still on the host for this session (for leak checks after teardown) */
   leftovers(sessionId: string): Promise<string[]>;
+  /** follows this provider's sandboxes that stop on their own (a killed PID 1, out of memory, removed) */
+  watchStopped?(onStopped: (e: SandboxStoppedEvent) => void): { stop(): void };
+  /** of these sessions (id → host names), the ones using more disk than their quota */
+  overQuota?(sessions: Map<string, string[]>): Promise<SandboxStoppedEvent[]>;
+  /** of these sessions (id → host names), the ones whose sandbox is not running */
+  stopped?(sessions: Map<string, string[]>): Promise<SandboxStoppedEvent[]>;
 }

@@ -1,7 +1,11 @@
 // Running commands in a container through the Docker exec API: demuxed output, stdin, timeouts.
+// Output is bounded: at most OUTPUT_CAP_BYTES per stream is kept; past it the stream is dropped,
+// the process is killed, and the result says which stream overflowed.
+import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ExecOptions, ExecResult } from '../types.js';
+import { CappedBuffer, OUTPUT_CAP_BYTES } from '../../probe/bounded.js';
 import { docker } from './client.js';
 
 /** How long past `timeoutMs` we wait for `timeout -s KILL` before giving up on the stream. */
@@ -38,7 +42,7 @@ export async function execIn(container: Docker.Container, script: string, opts: 
   }
   let argv = bashArgv(script, opts.netns);
   if (opts.timeoutMs !== undefined) argv = ['timeout', '-s', 'KILL', `${Math.max(opts.timeoutMs, 1) / 1000}s`, ...argv];
-  const r = await runArgv(container, argv, { env: opts.env, stdin: opts.stdin, hardLimitMs: opts.timeoutMs === undefined ? undefined : opts.timeoutMs + GRACE_MS });
+  const r = await runArgv(container, argv, { env: opts.env, stdin: opts.stdin, capBytes: opts.capBytes, hardLimitMs: opts.timeoutMs === undefined ? undefined : opts.timeoutMs + GRACE_MS });
   const durationMs = Date.now() - started;
   // 137 = killed by SIGKILL; only the timeout's KILL when the deadline really passed
   const timedOut = r.timedOut || (opts.timeoutMs !== undefined && r.exitCode === 137 && durationMs >= opts.timeoutMs - 50);
@@ -46,6 +50,8 @@ export async function execIn(container: Docker.Container, script: string, opts: 
 }
 
 interface RunOptions {
+  /** bytes kept per stream (default 1 MiB) */
+  capBytes?: number;
   env?: Record<string, string>;
   stdin?: string;
   hardLimitMs?: number;
@@ -66,18 +72,29 @@ export async function runArgv(container: Docker.Container, argv: string[], opts:
     WorkingDir: opts.workingDir ?? '/root',
   });
   const stream = (await exec.start({ hijack: true, stdin: withStdin })) as NodeJS.ReadWriteStream & { destroy(): void };
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const stdout = new PassThrough().on('data', (d: Buffer) => out.push(d));
-  const stderr = new PassThrough().on('data', (d: Buffer) => err.push(d));
-  docker().modem.demuxStream(stream, stdout, stderr);
+  const out = new CappedBuffer(opts.capBytes ?? OUTPUT_CAP_BYTES);
+  const err = new CappedBuffer(opts.capBytes ?? OUTPUT_CAP_BYTES);
+  let overflow: 'stdout' | 'stderr' | undefined;
   let timedOut = false;
+  let finish: (() => void) | undefined;
+  const overflowed = (which: 'stdout' | 'stderr') => {
+    if (overflow) return;
+    overflow = which;
+    // stop reading at once (server memory), then stop the producer
+    stream.destroy();
+    finish?.();
+    void killExec(exec);
+  };
+  const stdout = new PassThrough().on('data', (d: Buffer) => void (out.push(d) || overflowed('stdout')));
+  const stderr = new PassThrough().on('data', (d: Buffer) => void (err.push(d) || overflowed('stderr')));
+  docker().modem.demuxStream(stream, stdout, stderr);
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const done = () => {
       if (timer) clearTimeout(timer);
       resolve();
     };
+    finish = done;
     stream.once('end', done);
     stream.once('close', done);
     stream.once('error', (e) => {
@@ -98,15 +115,42 @@ export async function runArgv(container: Docker.Container, argv: string[], opts:
   });
   // the stream can end a moment before the daemon records the exit code
   let info = await exec.inspect();
-  for (let i = 0; info.Running && i < 100 && !timedOut; i++) {
+  for (let i = 0; info.Running && i < 100 && !timedOut && !overflow; i++) {
     await new Promise((r) => setTimeout(r, 10));
     info = await exec.inspect();
   }
   return {
-    exitCode: timedOut ? 137 : (info.ExitCode ?? -1),
-    stdout: Buffer.concat(out).toString('utf8'),
-    stderr: Buffer.concat(err).toString('utf8'),
+    exitCode: timedOut || overflow ? 137 : (info.ExitCode ?? -1),
+    stdout: out.text(),
+    stderr: err.text(),
     timedOut,
     durationMs: Date.now() - started,
+    ...(overflow ? { overflow } : {}),
   };
+}
+
+/**
+ * Kills an exec's process tree (it printed past the cap). The engine reports the exec's pid in the
+ * server's pid namespace when the server shares the host's; otherwise the exec's own `timeout`
+ * ends it at its deadline (its output is no longer read either way).
+ */
+async function killExec(exec: Docker.Exec): Promise<void> {
+  const pid = (await exec.inspect().catch(() => undefined))?.Pid;
+  if (!pid) return;
+  const tree = await descendants(pid);
+  for (const p of [pid, ...tree]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone, or not ours to see */
+    }
+  }
+}
+
+async function descendants(pid: number, depth = 0): Promise<number[]> {
+  if (depth > 16) return [];
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const kids = text.split(/\s+/).filter(Boolean).map(Number);
+  const deeper = await Promise.all(kids.map((k) => descendants(k, depth + 1)));
+  return [...kids, ...deeper.flat()];
 }
