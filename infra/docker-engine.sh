@@ -18,6 +18,21 @@ raise_key_quota() {
 }
 raise_key_quota
 
+# Sandboxes see a sysfs at /run/host-sys so that `ip netns exec` can mount a per-namespace /sys (a
+# user namespace may mount sysfs only where a fully visible one exists). A bind of the host's /sys
+# brings its submounts along (the cgroup tree, rw, with every sandbox's ids and memory); this is a
+# separate sysfs mount with nothing under it, which the provider binds read-only when it exists.
+# (Mounted rw here: a read-only source is locked read-only in the sandbox's user namespace, and
+# then `ip netns exec`'s own sysfs mount is refused.)
+private_sysfs() {
+  local dir=/run/netdojo/sys
+  mountpoint -q "$dir" && return 0
+  mkdir -p "$dir" && chmod 700 /run/netdojo
+  mount -t sysfs -o nosuid,nodev,noexec sysfs "$dir" && mount --make-private "$dir" && return 0
+  log "could not mount a private sysfs at $dir: sandboxes fall back to a bind of /sys"
+}
+private_sysfs
+
 if engine_has_userns; then
   log "engine with userns-remap is running"
   exit 0

@@ -26,6 +26,9 @@ command -v debootstrap >/dev/null || { log "debootstrap missing: apt-get install
 MIRROR="${DEBIAN_MIRROR:-$(mirror_from_apt_sources)}"
 ROOT="$(mktemp -d /var/tmp/netdojo-rootfs.XXXXXX)"
 trap 'rm -rf "$ROOT"' EXIT
+# mktemp -d is mode 700 and tar records "." as the image's /: a 700 root makes every file
+# unreachable for non-root daemons (dnsmasq runs as nobody, nginx workers as www-data)
+chmod 755 "$ROOT"
 log "debootstrap --variant=minbase $SUITE from the host's mirror (takes a few minutes)"
 debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR" 2>&1 | while IFS= read -r line; do
   case "$line" in I:\ Retrieving*|I:\ Validating*) ;; *) printf '[base-image]   %s\n' "$line" >&2;; esac

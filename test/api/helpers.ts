@@ -36,7 +36,9 @@ export async function startServer(dataDir: string, args: string[] = []): Promise
   let out = '';
   const proc = spawn(
     process.execPath,
-    [join(ROOT, 'bin/netdojo.mjs'), 'serve', '--port', String(port), '--data', dataDir, '--labs', FIXTURE_LABS, '--web', web, '--log-level', 'warn', ...args],
+    [join(ROOT, 'bin/netdojo.mjs'), 'serve', '--port', String(port), '--data', dataDir, '--labs', FIXTURE_LABS, '--web', web, '--log-level', 'warn',
+      // suites create more sessions than the per-client default; attacks.test.ts sets its own cap
+      ...(args.includes('--max-sessions-per-client') ? [] : ['--max-sessions-per-client', '0']), ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -51,7 +53,7 @@ export async function startServer(dataDir: string, args: string[] = []): Promise
     } catch {
       /* not up yet */
     }
-    if (i > 300) throw new Error(`server did not start: ${out}`);
+    if (i > 1200) throw new Error(`server did not start: ${out}`); // the capability probe starts a container: slow on a loaded engine
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

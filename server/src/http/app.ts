@@ -20,8 +20,13 @@ import { SessionStore } from '../sessions/store.js';
 import { DEFAULT_BRIDGE, TerminalHub, type BridgeOptions } from '../terminal/bridge.js';
 import { labRoutes } from './routes/labs.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { restartRoute } from './routes/restart.js';
 import { errors, Health, json } from './schemas.js';
 import { MAX_FRAME_BYTES, terminalRoute } from './ws.js';
+import { installMetrics } from './metrics.js';
+import { clientKey, fastifyTrustProxy, type TrustProxy } from './client.js';
+import { installHostGuard, type HostPolicy } from './hosts.js';
+import { checksStatus, probeMode, setProbeModeWarn } from '../probe/mode.js';
 
 export interface AppOptions {
   dataDir: string;
@@ -37,13 +42,23 @@ export interface AppOptions {
   reaperIntervalMs: number;
   terminal?: Partial<BridgeOptions>;
   logger?: FastifyServerOptions['logger'];
-  trustProxy?: boolean;
+  /** fastify/proxy-addr: a hop count or the proxies' addresses (true trusts the left-most X-Forwarded-For: tests only) */
+  trustProxy?: boolean | TrustProxy;
+  /** live sessions per client (IPv4 address or IPv6 /64); 0 = unlimited; default 3 */
+  maxSessionsPerClient?: number;
+  /** disk quotas of the docker provider's sandboxes (default 1 GiB writable layer, 2 GiB DinD) */
+  disk?: { writableBytes?: number; dindBytes?: number };
+  /** ended sessions older than this are purged (default 30 days) */
+  retentionMs?: number;
+  /** the listen address and public URLs: the Host names (and Origins) the server answers to */
+  hostPolicy?: HostPolicy;
   providers?: ProviderSource;
   /** warm pool of ready sandboxes (default: none) */
   pool?: PoolOptions;
 }
 
-export { DEFAULTS } from './defaults.js';
+import { DEFAULTS } from './defaults.js';
+export { DEFAULTS };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,7 +85,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     // onReady reconciles with Docker, which can take long on a busy engine
     pluginTimeout: 300_000,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(opts.trustProxy ?? false),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     routerOptions: { maxParamLength: 200 },
   });
@@ -79,9 +94,10 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
   const providers: ProviderSource =
     opts.providers ??
     ((name) => {
-      if (name !== 'docker') return getProvider(name);
       const scope = serverScope(opts.dataDir);
-      if (!cache.has(name)) cache.set(name, getProvider(name, { docker: { scope, allowNoUserns: opts.allowNoUserns ?? false, warn: (m) => app.log.warn(m) } }));
+      // each provider owns only the sandboxes of this server's scope (kind: clusters, state in the data dir)
+      const kind = { scope, stateDir: join(resolve(opts.dataDir), 'kind') };
+      if (!cache.has(name)) cache.set(name, getProvider(name, { docker: { scope, allowNoUserns: opts.allowNoUserns ?? false, warn: (m) => app.log.warn(m), ...opts.disk }, kind }));
       return cache.get(name)!;
     });
   const store = new SessionStore(join(resolve(opts.dataDir), 'netdojo.sqlite'));
@@ -99,6 +115,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
       idleMs: opts.idleMs,
       createPerMinute: opts.createPerMinute,
       createBurst: opts.createBurst,
+      maxSessionsPerClient: opts.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
       createTimeoutMs: 180_000,
       sandboxGate: async () => {
         const s = await probe();
@@ -112,13 +129,19 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     app.log.child({ component: 'sessions' }),
   );
   const hub = new TerminalHub({ ...DEFAULT_BRIDGE, ...opts.terminal });
-  service.onEnd = (id) => hub.closeSession(id);
-  const reaper = new Reaper(service, PROVIDERS, opts.reaperIntervalMs);
+  service.onEnd = (id, reason) => hub.closeSession(id, reason);
+  const reaper = new Reaper(service, PROVIDERS, opts.reaperIntervalMs, { retentionMs: opts.retentionMs ?? DEFAULTS.retentionMs });
   const pool = new WarmPool(store, catalog, providers, opts.pool ?? { size: 0 }, app.log.child({ component: 'pool' }));
   service.pool = pool;
   app.decorate('platform', { service, hub, catalog, store, reaper, pool });
 
-  if (!(await probe()).userns && opts.allowNoUserns) {
+  const engine = await probe();
+  if (engine.docker && engine.diskQuota === false) {
+    app.log.warn(
+      `!!! the Docker engine's storage driver (${engine.storageDriver ?? 'unknown'}) cannot limit a sandbox's disk: a learner can fill this host's disk up to the watchdog's next look; run infra/docker-engine.sh for a btrfs data root with quotas !!!`,
+    );
+  }
+  if (!engine.userns && opts.allowNoUserns) {
     app.log.warn('DANGER: the Docker engine has no user namespace and --allow-no-userns is set: every learner is root on this host. Only for a single trusted user.');
   }
 
@@ -129,6 +152,7 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  installHostGuard(app, opts.hostPolicy ?? {});
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -155,12 +179,23 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     { schema: { tags: ['health'], summary: 'engine and session status', response: { 200: json(Health), ...errors(500) } } },
     async () => {
       const s = await probe();
-      return { ok: s.docker && (s.userns || opts.allowNoUserns), docker: s.docker, userns: s.userns, sessions: service.liveCount, terminals: hub.size };
+      const checks = await checksStatus();
+      return {
+        ok: s.docker && (s.userns || opts.allowNoUserns),
+        docker: s.docker,
+        userns: s.userns,
+        sessions: service.liveCount,
+        terminals: hub.size,
+        checks,
+        ...(s.diskQuota === undefined ? {} : { diskQuota: s.diskQuota }),
+      };
     },
   );
+  installMetrics(app, { service, store, pool, hub });
   labRoutes(app, catalog);
   sessionRoutes(app, service);
-  terminalRoute(app, service, hub);
+  restartRoute(app, service);
+  terminalRoute(app, service, hub, (req) => clientKey(req.ip));
 
   const webDir = opts.webDir && existsSync(join(opts.webDir, 'index.html')) ? resolve(opts.webDir) : undefined;
   if (webDir) {
@@ -172,12 +207,24 @@ export async function build(opts: AppOptions): Promise<FastifyInstance> {
     );
   }
 
+  const watches: Array<{ stop(): void }> = [];
   app.addHook('onReady', async () => {
+    // typed checks: out-of-band when this server can enter the sandboxes' namespaces; loud when not
+    setProbeModeWarn((m) => app.log.warn(m));
+    const checks = await probeMode();
+    app.log.info({ checks: checks.mode, reason: checks.reason || undefined }, `typed checks run ${checks.mode}`);
+    // a sandbox that dies (killed PID 1, out of memory, removed) ends its session within seconds
+    for (const name of PROVIDERS) {
+      const provider = await providers(name).catch(() => undefined);
+      const w = provider?.watchStopped?.((e) => void service.sandboxStopped(e.sessionId, e.reason).catch((err: unknown) => app.log.error({ err: String(err) }, 'ending a stopped sandbox')));
+      if (w) watches.push(w);
+    }
     await reconcile(service, PROVIDERS, { startup: true });
     pool.start();
     reaper.start();
   });
   app.addHook('onClose', async () => {
+    for (const w of watches) w.stop();
     await reaper.stop();
     await pool.drain();
     await hub.closeAll();

@@ -1,37 +1,24 @@
 // WS /api/sessions/:id/terminals/:host — the terminal protocol of docs/dev/API.md.
 // The token comes in the first message (never in the URL, which lands in logs). Any protocol
 // violation closes only this socket, with a code and a reason.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { ServiceError, type SessionService } from '../sessions/service.js';
-import { TerminalLimitError, type Terminal, type TerminalClient, type TerminalHub } from '../terminal/bridge.js';
+import { AckBeyondSentError, TerminalLimitError, type Terminal, type TerminalClient, type TerminalHub } from '../terminal/bridge.js';
+import { AuthMessage as Auth, ClientControl as Control, firstIssue as issue, type ErrorMessage } from '../protocol/terminal.js';
 import { json, TerminalParams } from './schemas.js';
+import type { SessionRow } from '../sessions/store.js';
 
 export const MAX_FRAME_BYTES = 64 * 1024;
-const AUTH_TIMEOUT_MS = 10_000;
+/** a socket must authenticate this soon after it opens */
+export const AUTH_TIMEOUT_MS = 5_000;
+/** sockets one client may hold open before they authenticate */
+export const MAX_UNAUTHENTICATED_PER_CLIENT = 8;
 const MAX_PENDING_FRAMES = 256;
 
-const Size = { cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) };
-const Auth = z.strictObject({
-  type: z.literal('auth'),
-  token: z.string().min(1).max(256),
-  cols: Size.cols.optional(),
-  rows: Size.rows.optional(),
-  resumeFrom: z.number().int().min(0).nullable().optional(),
-  terminal: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/).optional(),
-});
-const Control = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('resize'), ...Size }),
-  z.strictObject({ type: z.literal('ack'), offset: z.number().int().min(0) }),
-]);
-
-function issue(err: z.ZodError): string {
-  const i = err.issues[0];
-  return i ? `${i.path.length ? i.path.join('.') : 'message'}: ${i.message}` : 'invalid message';
-}
-
-export function terminalRoute(app: FastifyInstance, service: SessionService, hub: TerminalHub): void {
+export function terminalRoute(app: FastifyInstance, service: SessionService, hub: TerminalHub, clientOf: (req: FastifyRequest) => string = (req) => req.ip): void {
+  const unauthenticated = new Map<string, number>();
   app.get<{ Params: z.infer<typeof TerminalParams> }>(
     '/api/sessions/:id/terminals/:host',
     {
@@ -47,33 +34,67 @@ export function terminalRoute(app: FastifyInstance, service: SessionService, hub
       const log = req.log.child({ session: id, host });
       let phase: 'auth' | 'opening' | 'open' | 'closed' = 'auth';
       let terminal: Terminal | undefined;
+      let authed: SessionRow | undefined;
       const pending: Array<{ data: Buffer; binary: boolean }> = [];
+      const who = clientOf(req);
+      let counted = false;
+      const authDone = () => {
+        if (!counted) return;
+        counted = false;
+        const n = (unauthenticated.get(who) ?? 1) - 1;
+        if (n > 0) unauthenticated.set(who, n);
+        else unauthenticated.delete(who);
+      };
 
       const close = (code: number, reason: string) => {
         if (phase === 'closed') return;
         phase = 'closed';
         clearTimeout(authTimer);
+        authDone();
         if (terminal) terminal.detach(client);
         if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
       };
       const protocolError = (reason: string) => {
         log.info({ reason }, 'terminal protocol error');
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message: reason }));
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message: reason } satisfies ErrorMessage));
         close(1008, reason);
       };
       const client: TerminalClient = {
-        sendData: (data) => {
-          if (socket.readyState === socket.OPEN) socket.send(data, { binary: true });
+        sendData: (data, written) => {
+          if (socket.readyState === socket.OPEN) socket.send(data, { binary: true }, written ? () => written() : undefined);
         },
+        bufferedAmount: () => socket.bufferedAmount,
         sendControl: (msg) => {
           if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
         },
         close: (code, reason) => {
           terminal = undefined; // the terminal let go of this client already
-          close(code, reason);
+          if (code !== 1000 || !authed) return close(code, reason);
+          // the shell exited: if it died with its sandbox, say why (the session ends with it). The
+          // exit message went out already; a loaded engine may call the container running for
+          // seconds after its processes are gone, so look for up to 10 s before closing plainly.
+          const row = authed;
+          void (async () => {
+            for (let i = 0; i < 20; i++) {
+              try {
+                await service.requireRunning(row);
+              } catch (err) {
+                if (err instanceof ServiceError && err.status === 410) return close(4410, err.message);
+              }
+              await new Promise((r) => setTimeout(r, 500));
+            }
+            close(code, reason);
+          })();
         },
       };
       const authTimer = setTimeout(() => close(4401, 'unauthorized: no auth message'), AUTH_TIMEOUT_MS);
+      if ((unauthenticated.get(who) ?? 0) >= MAX_UNAUTHENTICATED_PER_CLIENT) {
+        log.info({ client: who }, 'too many unauthenticated terminal sockets');
+        close(4429, 'too many terminal sockets awaiting authentication from this client');
+        return;
+      }
+      unauthenticated.set(who, (unauthenticated.get(who) ?? 0) + 1);
+      counted = true;
 
       const handle = (data: Buffer, binary: boolean) => {
         if (!terminal) return;
@@ -90,8 +111,14 @@ export function terminalRoute(app: FastifyInstance, service: SessionService, hub
         } catch {
           return protocolError('a text frame must be JSON');
         }
-        if (msg.type === 'ack') terminal.ack(msg.offset);
-        else terminal.resize({ cols: msg.cols, rows: msg.rows }).catch((err: unknown) => log.warn({ err: String(err) }, 'resize failed'));
+        if (msg.type === 'ack') {
+          try {
+            terminal.ack(msg.offset);
+          } catch (err) {
+            if (err instanceof AckBeyondSentError) return protocolError(err.message);
+            throw err;
+          }
+        } else terminal.resize({ cols: msg.cols, rows: msg.rows }).catch((err: unknown) => log.warn({ err: String(err) }, 'resize failed'));
       };
 
       const authenticate = async (data: Buffer) => {
@@ -104,9 +131,11 @@ export function terminalRoute(app: FastifyInstance, service: SessionService, hub
           return protocolError('the first message must be a JSON auth message');
         }
         clearTimeout(authTimer);
+        authDone();
         phase = 'opening';
         try {
           const row = service.authorize(id, auth.token);
+          authed = row;
           const sandbox = service.sandboxOf(row);
           if (!row.hosts.includes(host)) return close(4404, `no host "${host}" in this session`);
           const size = { cols: auth.cols ?? 80, rows: auth.rows ?? 24 };
@@ -125,6 +154,12 @@ export function terminalRoute(app: FastifyInstance, service: SessionService, hub
             return close(code, code === 4401 ? 'unauthorized' : err.message);
           }
           if (err instanceof TerminalLimitError) return close(4429, err.message);
+          try {
+            // a shell that cannot start in a dead sandbox: the reason, not Docker's 409
+            await service.requireRunning(service.authorize(id, auth.token));
+          } catch (e) {
+            if (e instanceof ServiceError && e.status === 410) return close(4410, e.message);
+          }
           log.error({ err: String(err) }, 'cannot open terminal');
           close(1011, 'the terminal could not be opened');
         }
@@ -145,6 +180,7 @@ export function terminalRoute(app: FastifyInstance, service: SessionService, hub
         terminal = undefined;
         phase = 'closed';
         clearTimeout(authTimer);
+        authDone();
       });
       socket.on('error', (err) => log.info({ err: err.message }, 'terminal socket error'));
     },

@@ -1,9 +1,14 @@
-// What this host can run (DESIGN §3: labs whose `requires` cannot be met are skipped with the reason).
+// What this host can run (labs whose `requires` cannot be met are skipped with the reason: docs/dev/architecture.md, "A replay").
 // Kernel features are probed inside a throwaway sandbox container (the host itself may lack iproute2,
-// and what matters is what a sandbox can do). Probed once per process.
+// and what matters is what a sandbox can do). Cached: a good result for CAPS_TTL_MS, a failed one
+// (engine down, probe container not started) only for CAPS_RETRY_MS, so it heals on its own.
 import { execa } from 'execa';
+import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { DEFAULT_IMAGE } from '../images/catalog.js';
-import { docker, readAll } from './docker/client.js';
+import { docker, readAll } from '../engine/client.js';
+import { engineFacts } from '../engine/facts.js';
+import { hostSysBind } from './docker/mounts.js';
 import { LABEL } from './docker/names.js';
 import type { Capabilities } from './types.js';
 
@@ -21,6 +26,8 @@ export const KERNEL_PROBES: Record<string, string> = {
   ipvs: 'test -e /proc/net/ip_vs || { echo "no /proc/net/ip_vs"; exit 1; }',
   netns: 'ip netns add lcprobe && ip netns exec lcprobe true && ip netns del lcprobe',
   nftables: 'nft add table inet lcprobe && nft delete table inet lcprobe',
+  // bridged frames pass iptables only with br_netfilter loaded and on (per network namespace)
+  br_netfilter: 'v=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null) || { echo "no br_netfilter module"; exit 1; }; [ "$v" = 1 ] || { echo "bridge-nf-call-iptables is $v"; exit 1; }',
 };
 
 const KERNEL_WORDS: Record<string, string> = {
@@ -36,19 +43,38 @@ const KERNEL_WORDS: Record<string, string> = {
   ipvs: 'IPVS',
   netns: 'network-namespace',
   nftables: 'nf_tables',
+  br_netfilter: 'bridge-netfilter (br_netfilter)',
 };
 
 export interface ProbeOptions {
   allowNoUserns?: boolean;
   /** the image to probe kernel features in (default netdojo/netbox) */
   image?: string;
+  /** the clock (tests) */
+  now?: () => number;
 }
 
-let cached: Promise<Capabilities> | undefined;
+export const CAPS_TTL_MS = 10 * 60_000;
+export const CAPS_RETRY_MS = 15_000;
+
+let cached: { key: string; at: number; failed: boolean; value: Promise<Capabilities> } | undefined;
+
+/** a result that says more about the probe than about the host: retried soon */
+export function probeFailed(caps: Capabilities): boolean {
+  return !caps.has.docker || Object.values(caps.missing).some((m) => m.startsWith('cannot probe the kernel'));
+}
 
 export function probeCapabilities(opts: ProbeOptions = {}): Promise<Capabilities> {
-  cached ??= probe(opts);
-  return cached;
+  const now = (opts.now ?? Date.now)();
+  const key = JSON.stringify([opts.allowNoUserns ?? false, opts.image ?? DEFAULT_IMAGE]);
+  if (cached && cached.key === key && now - cached.at < (cached.failed ? CAPS_RETRY_MS : CAPS_TTL_MS)) return cached.value;
+  const entry = { key, at: now, failed: false, value: probe(opts) };
+  entry.value.then(
+    (caps) => (entry.failed = probeFailed(caps)),
+    () => (entry.failed = true),
+  );
+  cached = entry;
+  return entry.value;
 }
 
 /** Forget the cached result (tests, or after the operator fixed something). */
@@ -69,15 +95,10 @@ async function probe(opts: ProbeOptions): Promise<Capabilities> {
     if (!ok) missing[req] = reason;
   };
 
-  let dockerUp = false;
-  let userns = false;
-  try {
-    const info = await docker().info();
-    dockerUp = true;
-    userns = (info.SecurityOptions ?? []).some((o: string) => o.includes('name=userns'));
-  } catch (err) {
-    set('docker', false, `the Docker engine does not answer (${(err as Error).message.split('\n')[0]})`);
-  }
+  const engine = await engineFacts({ maxAgeMs: 0 });
+  const dockerUp = engine.reachable;
+  const userns = engine.reachable && engine.userns;
+  if (!engine.reachable) set('docker', false, `the Docker engine does not answer (${engine.error})`);
   if (dockerUp) {
     if (!userns && !opts.allowNoUserns) set('docker', false, 'the Docker engine has no user namespace (userns-remap); sandboxes are refused');
     else set('docker', true, '');
@@ -102,12 +123,15 @@ async function probe(opts: ProbeOptions): Promise<Capabilities> {
   return { has, missing };
 }
 
-/** Reason for a requirement string, including ones the probe does not know. */
-export function unmet(caps: Capabilities, requires: string[]): Record<string, string> {
+/**
+ * The requirements the host cannot meet, each with the reason in words, in the order given (the
+ * one place that judges `requires`: replay, `netdojo dev` and the server's catalog use it).
+ */
+export function unmet(caps: Capabilities, requires: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const req of requires) {
     if (caps.has[req]) continue;
-    out[req] = caps.missing[req] ?? (req.startsWith('kernel:') ? `netdojo cannot probe the kernel feature "${req.slice(7)}"` : `unknown requirement "${req}"`);
+    out[req] = caps.missing[req] ?? (req.startsWith('kernel:') ? `netdojo cannot probe the kernel feature "${req.slice(7)}"` : `${req} is not available on this host`);
   }
   return out;
 }
@@ -124,7 +148,7 @@ async function probeKernel(image: string): Promise<{ results: Record<string, { o
       Entrypoint: ['bash', '-c', `mount -o remount,rw /proc/sys 2>/dev/null; ${script}`],
       Cmd: [],
       Labels: { [LABEL.provider]: 'docker', 'netdojo.helper': 'capprobe' },
-      HostConfig: { NetworkMode: 'none', CapAdd: ['NET_ADMIN', 'SYS_ADMIN'], Binds: ['/sys:/run/host-sys:ro'], Memory: 64 * 1024 * 1024 },
+      HostConfig: { NetworkMode: 'none', CapAdd: ['NET_ADMIN', 'SYS_ADMIN'], Binds: [hostSysBind()], Memory: 64 * 1024 * 1024 },
     });
   } catch (err) {
     return { error: `cannot start a probe container from ${image} (${(err as Error).message.split('\n')[0]}); run \`netdojo images build\`` };
@@ -132,9 +156,15 @@ async function probeKernel(image: string): Promise<{ results: Record<string, { o
   try {
     await c.start();
     await c.wait();
-    const raw = await readAll((await c.logs({ stdout: true, stderr: true, follow: false })) as unknown as NodeJS.ReadableStream);
+    // the container has exited, so the followed log stream ends; dockerode splits its frames
+    const logs = (await c.logs({ stdout: true, stderr: true, follow: true })) as NodeJS.ReadableStream;
+    const output = new PassThrough();
+    const raw = readAll(output);
+    docker().modem.demuxStream(logs, output, output);
+    await finished(logs);
+    output.end();
     const results: Record<string, { ok: boolean; detail: string }> = {};
-    for (const line of stripDockerFrames(raw).split('\n')) {
+    for (const line of (await raw).toString('utf8').split('\n')) {
       const m = /^(\w+) (ok|fail)\s?(.*)$/.exec(line.trim());
       if (m) results[m[1]!] = { ok: m[2] === 'ok', detail: m[3] ?? '' };
     }
@@ -142,16 +172,4 @@ async function probeKernel(image: string): Promise<{ results: Record<string, { o
   } finally {
     await c.remove({ force: true }).catch(() => {});
   }
-}
-
-/** Logs of a non-TTY container come in 8-byte-header frames. */
-function stripDockerFrames(buf: Buffer): string {
-  const parts: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const len = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  return Buffer.concat(parts).toString('utf8');
 }

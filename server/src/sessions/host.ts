@@ -1,25 +1,19 @@
 // What the Docker engine says about itself: is it up, and does it isolate with a user namespace?
-import Docker from 'dockerode';
+import { engineFacts } from '../engine/facts.js';
 
 export interface EngineStatus {
   docker: boolean;
   userns: boolean;
+  /** the storage driver enforces per-container disk quotas (StorageOpt size) */
+  diskQuota?: boolean;
+  storageDriver?: string;
   error?: string;
 }
 
+/** the engine's state for the gate and /api/health, from the shared engine facts (engine/facts.ts) */
 export function engineProbe(cacheMs = 15_000): () => Promise<EngineStatus> {
-  const docker = new Docker();
-  let cached: { at: number; status: EngineStatus } | undefined;
   return async () => {
-    if (cached && Date.now() - cached.at < cacheMs) return cached.status;
-    let status: EngineStatus;
-    try {
-      const info = (await docker.info()) as { SecurityOptions?: string[] };
-      status = { docker: true, userns: (info.SecurityOptions ?? []).some((o) => o.includes('name=userns')) };
-    } catch (err) {
-      status = { docker: false, userns: false, error: err instanceof Error ? err.message : String(err) };
-    }
-    cached = { at: Date.now(), status };
-    return status;
+    const facts = await engineFacts({ maxAgeMs: cacheMs });
+    return facts.reachable ? { docker: true, userns: facts.userns, diskQuota: facts.diskQuota, storageDriver: facts.storageDriver } : { docker: false, userns: false, error: facts.error };
   };
 }

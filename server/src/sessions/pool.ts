@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { runActions } from '../runner/actions.js';
-import type { ExecOptions, ExecResult, ProviderName, Sandbox, SandboxRef, TerminalSize, TerminalStream } from '../sandbox/types.js';
+import { prepareSandbox } from '../steps/lifecycle.js';
+import type { ExecOptions, ExecResult, ProbeAccess, ProviderName, Sandbox, SandboxRef, TerminalSize, TerminalStream } from '../sandbox/types.js';
 import type { Catalog, CatalogEntry, ProviderSource } from './catalog.js';
 import type { PoolRow, SessionStore } from './store.js';
 import { newSessionId } from './tokens.js';
@@ -80,6 +80,11 @@ export class PooledSandbox implements Sandbox {
     return this.inner.hosts;
   }
 
+  /** typed checks probe the real sandbox from outside */
+  get probeAccess(): ProbeAccess | undefined {
+    return this.inner.probeAccess;
+  }
+
   exec(host: string, script: string, opts?: ExecOptions): Promise<ExecResult> {
     return this.inner.exec(host, script, opts);
   }
@@ -122,7 +127,6 @@ export class WarmPool {
   /** cuts short a creation in progress when the pool drains */
   private readonly stopping = new AbortController();
   private healthTimer: NodeJS.Timeout | undefined;
-  private waiters: Array<() => void> = [];
   private readonly opts: Required<Omit<PoolOptions, 'labs'>> & { labs?: string[] };
 
   constructor(
@@ -152,10 +156,6 @@ export class WarmPool {
     return h;
   }
 
-  owns(id: string): boolean {
-    return this.owned.has(id);
-  }
-
   stats(): Record<string, { ready: number; warming: number }> {
     const out: Record<string, { ready: number; warming: number }> = {};
     for (const e of this.labs()) out[e.lab.id] = { ready: this.ready.get(e.lab.id)?.length ?? 0, warming: this.warming.get(e.lab.id) ?? 0 };
@@ -163,10 +163,17 @@ export class WarmPool {
   }
 
   /** a ready sandbox for `labId`, removed from the pool (a refill starts), or undefined */
+  /** sessions created since start that found a ready sandbox (hit) or not (miss) */
+  readonly claims = { hit: 0, miss: 0 };
+
   take(labId: string): PooledItem | undefined {
     const list = this.ready.get(labId);
     const item = list?.shift();
-    if (!item) return undefined;
+    if (!item) {
+      this.claims.miss++;
+      return undefined;
+    }
+    this.claims.hit++;
     this.owned.delete(item.id);
     this.kick();
     return item;
@@ -191,18 +198,6 @@ export class WarmPool {
     this.kick();
     this.healthTimer = setInterval(() => void this.health(), this.opts.healthIntervalMs);
     this.healthTimer.unref();
-  }
-
-  /** resolves when every pooled lab has `size` ready sandboxes (or the pool is closed) */
-  async full(timeoutMs = 300_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && this.labs().some((e) => (this.ready.get(e.lab.id)?.length ?? 0) < this.opts.size)) {
-      if (Date.now() > deadline) throw new Error(`the warm pool did not fill within ${timeoutMs} ms: ${JSON.stringify(this.stats())}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 500).unref();
-      });
-    }
   }
 
   /**
@@ -258,7 +253,6 @@ export class WarmPool {
         this.store.poolDelete(i.id);
       }),
     );
-    for (const w of this.waiters.splice(0)) w();
   }
 
   private push(item: PooledItem): void {
@@ -266,7 +260,6 @@ export class WarmPool {
     const list = this.ready.get(item.labId) ?? [];
     list.push(item);
     this.ready.set(item.labId, list);
-    for (const w of this.waiters.splice(0)) w();
   }
 
   /** starts the refill loop, or makes the running one look again */
@@ -310,11 +303,8 @@ export class WarmPool {
       const provider = await this.providers(lab.environment.provider);
       const signal = AbortSignal.any([AbortSignal.timeout(this.opts.createTimeoutMs), this.stopping.signal]);
       const sandbox = new PooledSandbox(await provider.create(lab, { sessionId: id, labDir: entry.dir, signal, onProgress: (m) => log.debug(m) }));
-      const setup = [...lab.setup, ...(lab.steps[0]?.setup ?? [])];
-      if (setup.length) {
-        const r = await runActions(setup, sandbox, lab, signal);
-        if (!r.ok) throw new Error(`lab setup failed: ${r.error}`);
-      }
+      const r = await prepareSandbox({ lab, sandbox, signal });
+      if (!r.ok) throw new Error(`lab setup failed: ${r.error}`);
       await sandbox.preopen(lab.environment.hosts[0]!.name);
       if (this.closed) throw new Error('the pool is draining');
       this.store.poolSetState(id, 'ready');

@@ -12,8 +12,11 @@ export class Reaper {
     private readonly service: SessionService,
     private readonly providerNames: ProviderName[],
     private readonly intervalMs: number,
+    private readonly opts: { retentionMs?: number } = {},
     /** every how many ticks to sweep the providers for orphans */
     private readonly sweepEvery = 20,
+    /** every how many ticks to measure disk use against the quotas */
+    private readonly diskEvery = 4,
   ) {}
 
   start(): void {
@@ -36,7 +39,13 @@ export class Reaper {
   private async pass(): Promise<void> {
     try {
       for (const { row, reason } of this.service.due()) await this.service.end(row.id, reason);
-      if (++this.ticks % this.sweepEvery === 0) await reconcile(this.service, this.providerNames, { startup: false });
+      // disk use is costly to measure (the engine walks the volumes): every few ticks
+      await this.service.sweepStopped({ disk: this.ticks % this.diskEvery === 0 });
+      if (this.opts.retentionMs && this.ticks % this.sweepEvery === 0) {
+        const purged = this.service.store.purgeEndedBefore(Date.now() - this.opts.retentionMs);
+        if (purged) this.service.log.info({ purged }, 'purged ended sessions past their retention');
+      }
+      if (this.ticks++ % this.sweepEvery === this.sweepEvery - 1) await reconcile(this.service, this.providerNames, { startup: false });
     } catch (err) {
       this.service.log.error({ err: String(err) }, 'reaper pass failed');
     }

@@ -40,7 +40,10 @@ export async function reconcile(service: SessionService, providerNames: Provider
       const alive = row?.status === 'ready' && !lapsed(row);
       if (row && entry && alive) {
         try {
-          service.adopt(row, await provider.adopt(ref, entry.lab), entry);
+          const sandbox = await provider.adopt(ref, entry.lab);
+          // at start, every shell in it belongs to the previous process and has no client any more
+          if (opts.startup) await sandbox.endShells?.();
+          service.adopt(row, sandbox, entry);
           report.adopted.push(row.id);
           continue;
         } catch (err) {

@@ -2,10 +2,10 @@
 // the live sandbox, record progress and history, end sessions. Transport-free: the HTTP layer
 // and the reaper call into this; the sandbox providers and the checks are the shared core.
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { runStepChecks } from '../checks/index.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Locale, Step } from '../labs/schema.js';
-import { runActions, type ActionsResult } from '../runner/actions.js';
+import type { ActionsResult } from '../steps/actions.js';
+import { bringToStep, checkStep, runLabSetup, runSolve, runStepSetup } from '../steps/lifecycle.js';
 import type { Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
 import type { Catalog, CatalogEntry, ProviderSource } from './catalog.js';
 import { RateLimiter } from './limits.js';
@@ -31,6 +31,8 @@ export interface ServiceConfig {
   /** session creations per client per minute (0 = unlimited) */
   createPerMinute: number;
   createBurst: number;
+  /** live sessions one client may hold at once (0 = unlimited) */
+  maxSessionsPerClient?: number;
   createTimeoutMs: number;
   /** returns why sandboxes may not be created on this host, or undefined when they may */
   sandboxGate: () => Promise<string | undefined>;
@@ -60,6 +62,15 @@ export interface CheckResponse {
   progress: Progress;
 }
 
+export interface RestartResponse {
+  /** the session's id from now on (its new sandbox's id); the token stays the same */
+  id: string;
+  step: string;
+  hosts: string[];
+  expiresAt: string;
+  progress: Progress;
+}
+
 export interface SolveResponse {
   step: string;
   ok: boolean;
@@ -81,7 +92,7 @@ export class SessionService {
   private lastActive = new Map<string, { at: number; flushed: number }>();
   private readonly limiter: RateLimiter;
   /** called when a session ends, before its sandbox is destroyed (closes its terminals) */
-  onEnd: (sessionId: string) => Promise<void> = async () => {};
+  onEnd: (sessionId: string, reason: string) => Promise<void> = async () => {};
   /** ready sandboxes to hand out before creating one (set by the app) */
   pool: WarmPool | undefined;
 
@@ -119,6 +130,10 @@ export class SessionService {
     if (!entry.available) throw new ServiceError(503, 'lab_unavailable', `lab "${labId}" cannot run on this server: ${entry.unavailableReason}`);
     const gate = await this.config.sandboxGate();
     if (gate) throw new ServiceError(503, 'sandboxes_disabled', gate);
+    const perClient = this.config.maxSessionsPerClient ?? 0;
+    if (perClient > 0 && this.store.countLiveOf(client) >= perClient) {
+      throw new ServiceError(429, 'too_many_sessions', `${client} already has ${perClient} live sessions; end one first (DELETE /api/sessions/:id)`, 30);
+    }
     const wait = this.limiter.take(client);
     if (wait > 0) {
       throw new ServiceError(429, 'rate_limited', `too many sessions created from ${client}; try again in ${wait} s`, wait);
@@ -164,7 +179,7 @@ export class SessionService {
       const live: Live = { sandbox, entry, queue: Promise.resolve() };
       this.live.set(row.id, live);
       if (entry.lab.setup.length) {
-        const r = await runActions(entry.lab.setup, sandbox, entry.lab, signal);
+        const r = await runLabSetup({ lab: entry.lab, sandbox, signal });
         if (!r.ok) throw new Error(`lab setup failed: ${r.error}`);
       }
       await this.setupStep(row.id, live, entry.lab.steps[0]!);
@@ -244,8 +259,10 @@ export class SessionService {
   async check(row: SessionRow, stepId: string, locale: Locale): Promise<CheckResponse> {
     const { live, step } = this.unlockedStep(row, stepId);
     return this.serial(live, async () => {
-      const results = await runStepChecks(step, live.sandbox, live.entry.lab, locale);
+      const results = await checkStep({ lab: live.entry.lab, sandbox: live.sandbox, locale }, step);
       const pass = results.every((r) => r.pass);
+      // a check that failed may have failed on a dead sandbox: say so instead of Docker's 409
+      if (!pass) await this.requireRunning(row);
       const at = Date.now();
       this.store.addHistory(row.id, { stepId, action: 'check', at, pass, detail: results.map((r) => ({ id: r.id, pass: r.pass, actual: r.actual })) });
       if (pass) {
@@ -261,9 +278,57 @@ export class SessionService {
   async solve(row: SessionRow, stepId: string): Promise<SolveResponse> {
     const { live, step } = this.unlockedStep(row, stepId);
     return this.serial(live, async () => {
-      const r = await runActions(step.solve, live.sandbox, live.entry.lab);
+      const r = await runSolve({ lab: live.entry.lab, sandbox: live.sandbox }, step);
       this.store.addHistory(row.id, { stepId, action: 'solve', at: Date.now(), pass: r.ok, detail: { error: r.error ?? null } });
       return { step: stepId, ok: r.ok, output: outputOf(r), progress: this.progress(row, live.entry) };
+    });
+  }
+
+  /**
+   * Replaces the session's sandbox with a fresh one brought to the start of `stepId` (lab setup, then
+   * setup + solve of each earlier step, then the step's setup). Progress and history are kept; the
+   * session continues under the new sandbox's id with the same token. The old sandbox is destroyed
+   * after the swap; when the new one cannot be prepared, it is removed and the old one stays.
+   */
+  async restart(row: SessionRow, stepId: string): Promise<RestartResponse> {
+    const { live, step } = this.unlockedStep(row, stepId);
+    const lab = live.entry.lab;
+    const index = lab.steps.indexOf(step);
+    return this.serial(live, async () => {
+      const id = newSessionId();
+      const log = this.log.child({ session: row.id, lab: row.labId, restart: id, step: stepId });
+      const provider = await this.providers(row.provider as ProviderName);
+      const signal = AbortSignal.timeout(this.config.createTimeoutMs);
+      const { endedAt: _endedAt, endReason: _endReason, ...current } = this.store.get(row.id) ?? row;
+      // the new sandbox's row, `starting` while it is prepared (so that a reconcile leaves it alone)
+      this.store.insert({ ...current, id, status: 'starting', lastActiveAt: Date.now() });
+      let sandbox: Sandbox;
+      try {
+        sandbox = await provider.create(lab, { sessionId: id, labDir: live.entry.dir, signal, onProgress: (m) => log.debug(m) });
+        const ff = await bringToStep({ lab, sandbox, signal }, index);
+        if (!ff.ok) throw new Error(ff.error);
+        // the learner may have ended the session meanwhile
+        if (this.store.get(row.id)?.status !== 'ready') throw new ServiceError(410, 'session_ended', `session "${row.id}" has ended`);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        log.error({ err: why }, 'restart failed; the old sandbox stays');
+        this.store.setStatus(id, 'failed', `restart failed: ${why}`);
+        await provider.destroy({ ...this.refOf(row), sessionId: id }).catch((e: unknown) => log.error({ err: String(e) }, 'cleanup after failed restart'));
+        if (err instanceof ServiceError) throw err;
+        throw new ServiceError(500, 'restart_failed', `the sandbox could not be restarted at step "${stepId}" (your current sandbox is untouched): ${why}`);
+      }
+      const reason = `restarted at step ${index + 1} (${stepId}) as session ${id}`;
+      this.store.moveSession(row.id, id, lab.steps.slice(0, index + 1).map((s) => s.id), reason);
+      this.live.delete(row.id);
+      this.live.set(id, { sandbox, entry: live.entry, queue: Promise.resolve() });
+      const last = this.lastActive.get(row.id);
+      this.lastActive.delete(row.id);
+      if (last) this.lastActive.set(id, last);
+      await this.onEnd(row.id, reason).catch((err: unknown) => log.warn({ err: String(err) }, 'closing terminals'));
+      await provider.destroy(this.refOf(row)).catch((err: unknown) => log.error({ err: String(err) }, 'destroy of the old sandbox failed; the next reconcile retries'));
+      const moved = this.store.get(id)!;
+      log.info({ hosts: sandbox.hosts }, 'session restarted');
+      return { id, step: stepId, hosts: [...sandbox.hosts], expiresAt: iso(moved.expiresAt), progress: this.progress(moved, live.entry) };
     });
   }
 
@@ -275,12 +340,49 @@ export class SessionService {
     const live = this.live.get(id);
     this.live.delete(id);
     this.lastActive.delete(id);
-    await this.onEnd(id).catch((err: unknown) => this.log.warn({ session: id, err: String(err) }, 'closing terminals'));
+    await this.onEnd(id, reason).catch((err: unknown) => this.log.warn({ session: id, err: String(err) }, 'closing terminals'));
     if (live || row.status === 'starting' || row.status === 'ready') {
       const provider = await this.providers(row.provider as ProviderName);
       await provider.destroy(this.refOf(row)).catch((err: unknown) => this.log.error({ session: id, err: String(err) }, 'destroy failed; the next reconcile retries'));
     }
     this.log.info({ session: id, reason }, 'session ended');
+  }
+
+  /** a live session's sandbox stopped on its own: end the session, saying why */
+  async sandboxStopped(id: string, reason: string): Promise<void> {
+    const row = this.store.get(id);
+    if (!row || row.status !== 'ready') return; // ended already (its own destroy), or still starting (creation fails by itself)
+    this.log.warn({ session: id, reason }, 'sandbox stopped');
+    await this.end(id, `your sandbox stopped: ${reason}`);
+  }
+
+  /** throws 410 with the reason when the session's sandbox has stopped (and ends the session) */
+  async requireRunning(row: SessionRow): Promise<void> {
+    const now = this.store.get(row.id);
+    if (now && (now.status === 'ended' || now.status === 'failed')) this.requireLive(now); // 410 with its reason
+    const live = this.live.get(row.id);
+    if (!live) return;
+    const provider = await this.providers(row.provider as ProviderName);
+    const [stopped] = (await provider.stopped?.(new Map([[row.id, live.sandbox.hosts]])).catch(() => [])) ?? [];
+    if (!stopped) return;
+    await this.sandboxStopped(row.id, stopped.reason);
+    throw new ServiceError(410, 'session_ended', `session "${row.id}" has ended (your sandbox stopped: ${stopped.reason})`);
+  }
+
+  /** asks the providers which live sessions' sandboxes stopped (events can be missed) and ends them; with `disk`, also which use too much disk */
+  async sweepStopped(opts: { disk?: boolean } = {}): Promise<void> {
+    const byProvider = new Map<ProviderName, Map<string, string[]>>();
+    for (const row of this.store.live()) {
+      if (row.status !== 'ready' || !this.live.has(row.id)) continue;
+      const p = row.provider as ProviderName;
+      if (!byProvider.has(p)) byProvider.set(p, new Map());
+      byProvider.get(p)!.set(row.id, this.live.get(row.id)!.sandbox.hosts);
+    }
+    for (const [name, sessions] of byProvider) {
+      const provider = await this.providers(name);
+      for (const e of (await provider.stopped?.(sessions)) ?? []) await this.sandboxStopped(e.sessionId, e.reason);
+      if (opts.disk) for (const e of (await provider.overQuota?.(sessions)) ?? []) await this.sandboxStopped(e.sessionId, e.reason);
+    }
   }
 
   /** sessions past their TTL or idle timeout */
@@ -317,7 +419,7 @@ export class SessionService {
   private async setupStep(id: string, live: Live, step: Step): Promise<void> {
     if (this.store.progress(id).some((p) => p.stepId === step.id && p.setupDoneAt !== null)) return;
     if (step.setup.length) {
-      const r = await runActions(step.setup, live.sandbox, live.entry.lab);
+      const r = await runStepSetup({ lab: live.entry.lab, sandbox: live.sandbox }, step);
       if (!r.ok) throw new ServiceError(500, 'setup_failed', `the setup of step "${step.id}" failed: ${r.error}`);
     }
     this.store.markSetupDone(id, step.id);

@@ -176,6 +176,10 @@ export class SessionStore {
     return (this.db.prepare(`SELECT * FROM sessions WHERE status IN ('starting', 'ready') ORDER BY created_at`).all() as RawSession[]).map(toRow);
   }
 
+  countLiveOf(client: string): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM sessions WHERE status IN ('starting', 'ready') AND client = ?`).get(client) as { n: number }).n;
+  }
+
   countLive(): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM sessions WHERE status IN ('starting', 'ready')`).get() as { n: number }).n;
   }
@@ -277,6 +281,23 @@ export class SessionStore {
       this.insert(s);
       if (firstStep) this.markSetupDone(s.id, firstStep, at);
       return true;
+    })();
+  }
+
+  /**
+   * A restarted session continues under `newId`, the row of its new sandbox (inserted as `starting`
+   * while that sandbox was prepared), in one transaction: progress and history move to it, only the
+   * steps in `setupDone` (those the new sandbox was brought through) count as set up, it becomes
+   * ready, and the old row ends with `reason`.
+   */
+  moveSession(oldId: string, newId: string, setupDone: readonly string[], reason: string, at = Date.now()): void {
+    this.db.transaction(() => {
+      if (this.get(newId)?.status !== 'starting') throw new Error(`session ${newId} is not being prepared`);
+      this.setStatus(newId, 'ready');
+      this.db.prepare('UPDATE step_progress SET session_id = ?, setup_done_at = NULL WHERE session_id = ?').run(newId, oldId);
+      this.db.prepare('UPDATE history SET session_id = ? WHERE session_id = ?').run(newId, oldId);
+      for (const step of setupDone) this.markSetupDone(newId, step, at);
+      this.setStatus(oldId, 'ended', reason, at);
     })();
   }
 

@@ -2,14 +2,18 @@
 // A shell is identified by (session, host, terminal name); a reconnect re-attaches to the same
 // shell and resumes from the scrollback ring; a shell without a client is closed after a grace
 // period. Output is batched into frames and paced by the client's acknowledgements (flow.ts).
+import type { ServerControl } from '../protocol/terminal.js';
 import type { TerminalSize, TerminalStream } from '../sandbox/types.js';
 import { DEFAULT_FLOW, FlowWindow, type FlowLimits } from './flow.js';
 import { Scrollback } from './scrollback.js';
 
 /** The transport side of one attached client (a WebSocket in production). */
 export interface TerminalClient {
-  sendData(data: Buffer): void;
-  sendControl(msg: Record<string, unknown>): void;
+  /** `written` is called once the transport has handed the frame to the kernel */
+  sendData(data: Buffer, written?: () => void): void;
+  /** bytes the transport holds and has not yet written out (a WebSocket's bufferedAmount) */
+  bufferedAmount?(): number;
+  sendControl(msg: ServerControl): void;
   close(code: number, reason: string): void;
 }
 
@@ -27,6 +31,8 @@ export interface BridgeOptions {
    */
   coalesceMs: number;
   maxTerminalsPerSession: number;
+  /** at most one resize of the shell's TTY per this many ms (later sizes replace pending ones) */
+  resizeIntervalMs: number;
 }
 
 export const DEFAULT_BRIDGE: BridgeOptions = {
@@ -36,9 +42,13 @@ export const DEFAULT_BRIDGE: BridgeOptions = {
   maxFrameBytes: 256 * 1024,
   coalesceMs: 4,
   maxTerminalsPerSession: 8,
+  resizeIntervalMs: 250,
 };
 
 export class TerminalLimitError extends Error {}
+
+/** A client acknowledged output it was never sent: a protocol error (the socket is closed with 1008). */
+export class AckBeyondSentError extends Error {}
 
 export class Terminal {
   readonly ring: Scrollback;
@@ -53,6 +63,13 @@ export class Terminal {
   private inputSinceFlush = false;
   private graceTimer: NodeJS.Timeout | undefined;
   private sourcePaused = false;
+  /** absolute offset of the end of what was handed to the current client */
+  private sent = 0;
+  private pendingSize: TerminalSize | undefined;
+  private resizing: Promise<void> | undefined;
+  private lastResizeAt = -Infinity;
+  /** Docker resize calls made (coalescing is observable in tests) */
+  resizeCalls = 0;
   exited = false;
 
   constructor(
@@ -92,8 +109,9 @@ export class Terminal {
     this.batchBytes = 0;
     const { offset, data } = this.ring.since(resumeFrom);
     this.flow = new FlowWindow(this.opts.flow, offset);
+    this.sent = offset + data.length;
     client.sendControl({ type: 'ready', offset, shell: fresh ? 'new' : 'resumed' });
-    for (let i = 0; i < data.length; i += this.opts.maxFrameBytes) client.sendData(data.subarray(i, i + this.opts.maxFrameBytes));
+    for (let i = 0; i < data.length; i += this.opts.maxFrameBytes) client.sendData(data.subarray(i, i + this.opts.maxFrameBytes), this.written);
     this.updateSource();
   }
 
@@ -111,13 +129,41 @@ export class Terminal {
     this.stream.stream.write(data);
   }
 
+  /** records the client's acknowledgement; throws AckBeyondSentError for an offset it was never sent */
   ack(offset: number): void {
-    if (this.flow.ack(offset, this.ring.end)) this.updateSource();
+    if (offset > this.sent) throw new AckBeyondSentError(`ack offset ${offset} is beyond the ${this.sent} bytes sent`);
+    this.flow.ack(offset, this.sent);
+    this.updateSource();
   }
 
-  async resize(size: TerminalSize): Promise<void> {
-    if (!this.exited) await this.stream.resize(size);
+  /**
+   * Resizes the TTY, coalesced: at most one Docker call per resizeIntervalMs; sizes that arrive
+   * meanwhile replace each other and only the latest is applied. Resolves once it (or a later size) is.
+   */
+  resize(size: TerminalSize): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.pendingSize = size;
+    this.resizing ??= this.applySizes().finally(() => (this.resizing = undefined));
+    return this.resizing;
   }
+
+  private async applySizes(): Promise<void> {
+    while (this.pendingSize && !this.exited) {
+      const wait = this.lastResizeAt + this.opts.resizeIntervalMs - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const size = this.pendingSize;
+      this.pendingSize = undefined;
+      if (!size || this.exited) break;
+      this.lastResizeAt = performance.now();
+      this.resizeCalls++;
+      await this.stream.resize(size);
+    }
+  }
+
+  /** the transport wrote a frame out: output paused on its buffer may resume */
+  private readonly written = (): void => {
+    if (this.sourcePaused) this.updateSource();
+  };
 
   /**
    * Ends the shell. `killShell: false` only drops the connection (the sandbox is about to be
@@ -157,7 +203,7 @@ export class Terminal {
         } else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.opts.coalesceMs);
       }
     }
-    if (!this.sourcePaused && this.flow.shouldPause(this.ring.end)) this.updateSource();
+    if (!this.sourcePaused) this.updateSource();
   }
 
   private flush(): void {
@@ -171,12 +217,20 @@ export class Terminal {
     const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
     this.batch = [];
     this.batchBytes = 0;
-    this.client.sendData(data);
+    this.sent += data.length;
+    this.client.sendData(data, this.written);
   }
 
-  /** paused while too much output is unacknowledged, attached or not (a detached shell fills the ring, then waits) */
+  /**
+   * Paused while too much output is unacknowledged, attached or not (a detached shell fills the
+   * ring, then waits), or while the transport still holds too much unwritten (a client that acks
+   * but does not read): both bound the server's memory per terminal.
+   */
   private updateSource(): void {
-    const pause = this.flow.shouldPause(this.ring.end);
+    const buffered = this.client?.bufferedAmount?.() ?? 0;
+    const limits = this.opts.flow;
+    const backlog = buffered > (this.sourcePaused ? limits.lowWater : limits.highWater);
+    const pause = this.flow.shouldPause(this.ring.end) || backlog;
     if (pause && !this.sourcePaused) {
       this.sourcePaused = true;
       this.stream.stream.pause();
@@ -227,18 +281,16 @@ export class TerminalHub {
     return `${sessionId}/${host}/${name}`;
   }
 
+  /** shells of a session, counting those still starting (the limit is reserved before a shell starts) */
   countFor(sessionId: string): number {
     let n = 0;
     for (const t of this.terminals.values()) if (t.sessionId === sessionId) n++;
+    for (const key of this.opening.keys()) if (key.startsWith(`${sessionId}/`) && !this.terminals.has(key)) n++;
     return n;
   }
 
   get size(): number {
     return this.terminals.size;
-  }
-
-  get(sessionId: string, host: string, name: string): Terminal | undefined {
-    return this.terminals.get(TerminalHub.key(sessionId, host, name));
   }
 
   /** the existing shell for this key, or a new one from `spawn`; `fresh` tells which */
@@ -266,12 +318,12 @@ export class TerminalHub {
     }
   }
 
-  async closeSession(sessionId: string): Promise<void> {
+  async closeSession(sessionId: string, reason?: string): Promise<void> {
     // a shell still starting for this session would otherwise outlive the session's end
     const starting = [...this.opening.entries()].filter(([key]) => key.startsWith(`${sessionId}/`));
     await Promise.all(starting.map(([, p]) => p.catch(() => undefined)));
     const mine = [...this.terminals.values()].filter((t) => t.sessionId === sessionId);
-    await Promise.all(mine.map((t) => t.close({ killShell: false })));
+    await Promise.all(mine.map((t) => t.close({ killShell: false, ...(reason ? { reason } : {}) })));
   }
 
   async closeAll(): Promise<void> {

@@ -1,4 +1,4 @@
-// Byte-count flow control between a shell and one client (DESIGN §9): the client acknowledges
+// Byte-count flow control between a shell and one client (docs/dev/architecture.md, "A terminal"): the client acknowledges
 // the offset it has rendered; the shell's output is paused while too much is unacknowledged.
 export interface FlowLimits {
   /** pause the shell when more than this many bytes are unacknowledged */

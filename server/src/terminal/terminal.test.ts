@@ -2,7 +2,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { TerminalStream } from '../sandbox/types.js';
-import { TerminalHub, type TerminalClient } from './bridge.js';
+import { AckBeyondSentError, TerminalHub, TerminalLimitError, type TerminalClient } from './bridge.js';
 import { FlowWindow } from './flow.js';
 import { Scrollback } from './scrollback.js';
 
@@ -61,7 +61,7 @@ const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe('TerminalHub', () => {
   it('kills the shell when a terminal is closed on its own', async () => {
-    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 20, maxFrameBytes: 32, coalesceMs: 4, maxTerminalsPerSession: 2 });
+    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 20, maxFrameBytes: 32, coalesceMs: 4, maxTerminalsPerSession: 2, resizeIntervalMs: 0 });
     const sh = fakeShell();
     await hub.open('s', 'host', 'main', async () => sh.ts);
     // nobody attaches: the grace period ends and the shell is killed
@@ -71,7 +71,7 @@ describe('TerminalHub', () => {
   });
 
   it('re-attaches to the same shell, replays from an offset, pauses without acks', async () => {
-    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 60_000, maxFrameBytes: 32, coalesceMs: 4, maxTerminalsPerSession: 2 });
+    const hub = new TerminalHub({ flow: { highWater: 64, lowWater: 16 }, scrollbackBytes: 1024, graceMs: 60_000, maxFrameBytes: 32, coalesceMs: 4, maxTerminalsPerSession: 2, resizeIntervalMs: 0 });
     const sh = fakeShell();
     const { terminal, fresh } = await hub.open('s', 'host', 'main', async () => sh.ts);
     expect(fresh).toBe(true);
@@ -114,7 +114,7 @@ describe('TerminalHub', () => {
 
 describe('Terminal batching', () => {
   it('holds streaming output into one frame, but sends an echo of input at once', async () => {
-    const hub = new TerminalHub({ flow: { highWater: 1 << 20, lowWater: 1 << 18 }, scrollbackBytes: 1 << 20, graceMs: 60_000, maxFrameBytes: 1024, coalesceMs: 60_000, maxTerminalsPerSession: 2 });
+    const hub = new TerminalHub({ flow: { highWater: 1 << 20, lowWater: 1 << 18 }, scrollbackBytes: 1 << 20, graceMs: 60_000, maxFrameBytes: 1024, coalesceMs: 60_000, maxTerminalsPerSession: 2, resizeIntervalMs: 0 });
     const sh = fakeShell();
     const { terminal } = await hub.open('s', 'host', 'main', async () => sh.ts);
     const a = recorder();
@@ -136,6 +136,92 @@ describe('Terminal batching', () => {
     await turn();
     expect(a.data.length).toBe(3); // a full frame goes out without waiting
     expect(a.data[2]!.length).toBe(1500);
+    await hub.closeSession('s');
+  });
+});
+
+// The attacks of issue 13 rows 4, 5 and 10, at the bridge (the same through real sockets: test/api/attacks.test.ts).
+describe('Terminal under attack', () => {
+  const opts = { flow: { highWater: 1024, lowWater: 256 }, scrollbackBytes: 4096, graceMs: 60_000, maxFrameBytes: 256, coalesceMs: 0, maxTerminalsPerSession: 8, resizeIntervalMs: 50 };
+
+  it('refuses an ack beyond the bytes sent (it would unpause a client that reads nothing)', async () => {
+    const hub = new TerminalHub(opts);
+    const sh = fakeShell();
+    const { terminal } = await hub.open('s', 'host', 'main', async () => sh.ts);
+    const a = recorder();
+    terminal.attach(a.client, null, true);
+    sh.out.write(Buffer.alloc(100, 120));
+    await tick();
+    expect(() => terminal.ack(100)).not.toThrow();
+    expect(() => terminal.ack(101)).toThrow(/beyond the 100 bytes sent/);
+    expect(() => terminal.ack(3_000_000_000)).toThrow(AckBeyondSentError);
+    sh.out.write(Buffer.alloc(5000, 120));
+    await tick();
+    expect(terminal.paused).toBe(true); // the bogus acks counted for nothing
+    await hub.closeSession('s');
+  });
+
+  it('pauses the shell while the transport holds too much unwritten, even when acks keep up', async () => {
+    const hub = new TerminalHub(opts);
+    const sh = fakeShell();
+    const { terminal } = await hub.open('s', 'host', 'main', async () => sh.ts);
+    let buffered = 0;
+    const written: Array<() => void> = [];
+    const a = recorder();
+    const client: TerminalClient = {
+      ...a.client,
+      sendData: (d, w) => {
+        buffered += d.length;
+        a.data.push(d);
+        if (w) written.push(w);
+      },
+      bufferedAmount: () => buffered,
+    };
+    terminal.attach(client, null, true);
+    for (let i = 0; i < 20 && !terminal.paused; i++) {
+      sh.out.write(Buffer.alloc(200, 120));
+      await tick();
+      terminal.ack(a.data.reduce((n, d) => n + d.length, 0)); // acks all it was sent, reads nothing
+    }
+    expect(terminal.paused).toBe(true);
+    expect(buffered).toBeLessThan(2 * 1024);
+    // the transport drains: output resumes
+    buffered = 0;
+    written.splice(0).forEach((w) => w());
+    expect(terminal.paused).toBe(false);
+    await hub.closeSession('s');
+  });
+
+  it('coalesces 5000 resizes into a few Docker calls, the last size winning', async () => {
+    const hub = new TerminalHub(opts);
+    const sh = fakeShell();
+    const sizes: Array<{ cols: number; rows: number }> = [];
+    sh.ts.resize = async (s) => void sizes.push(s);
+    const { terminal } = await hub.open('s', 'host', 'main', async () => sh.ts);
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 5000; i++) all.push(terminal.resize({ cols: 20 + (i % 200), rows: 10 + (i % 50) }));
+    await Promise.all(all);
+    expect(sizes.length).toBeLessThanOrEqual(3);
+    expect(sizes.at(-1)).toEqual({ cols: 20 + (4999 % 200), rows: 10 + (4999 % 50) });
+    expect(terminal.resizeCalls).toBe(sizes.length);
+    await hub.closeSession('s');
+  });
+
+  it('reserves the terminal limit before a shell starts: 20 simultaneous opens with limit 8 make 8 shells', async () => {
+    const hub = new TerminalHub(opts);
+    let spawned = 0;
+    const opens = Array.from({ length: 20 }, (_, i) =>
+      hub.open('s', 'host', `t${i}`, async () => {
+        spawned++;
+        await new Promise((r) => setTimeout(r, 20)); // a shell takes a while to start
+        return fakeShell().ts;
+      }),
+    );
+    const results = await Promise.allSettled(opens);
+    expect(spawned).toBe(8);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof TerminalLimitError)).toHaveLength(12);
+    expect(hub.countFor('s')).toBe(8);
     await hub.closeSession('s');
   });
 });

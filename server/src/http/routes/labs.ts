@@ -42,7 +42,8 @@ export function labRoutes(app: FastifyInstance, catalog: Catalog): void {
           title: s.title,
           text: s.text,
           ...(s.hint !== undefined ? { hint: s.hint } : {}),
-          checks: s.checks.map((c) => ({ id: c.id, ...(c.title !== undefined ? { title: c.title } : {}) })),
+          // titles and hints in every locale: the page re-renders its last results when the learner switches language
+          checks: s.checks.map((c) => ({ id: c.id, ...(c.title !== undefined ? { title: c.title } : {}), ...(c.hint !== undefined ? { hint: c.hint } : {}) })),
         })),
       };
     },

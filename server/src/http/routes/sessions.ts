@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Locale } from '../../labs/schema.js';
 import type { SessionService } from '../../sessions/service.js';
+import { clientKey } from '../client.js';
 import { CheckBody, CheckResponse, CreatedSession, CreateSessionBody, errors, json, SessionBody, SessionParams, SolveResponse, StepParams } from '../schemas.js';
 import type { z } from 'zod';
 
@@ -31,7 +32,7 @@ export function sessionRoutes(app: FastifyInstance, service: SessionService): vo
       },
     },
     async (req, reply) => {
-      const { row, token } = await service.create(req.body.lab, (req.body.locale ?? 'en') as Locale, req.ip);
+      const { row, token } = await service.create(req.body.lab, (req.body.locale ?? 'en') as Locale, clientKey(req.ip));
       reply.code(201);
       return { id: row.id, token, lab: row.labId, hosts: row.hosts, expiresAt: new Date(row.expiresAt).toISOString() };
     },

@@ -1,4 +1,5 @@
-// Two host firewall rules that every sandbox network relies on, installed once per process.
+// Two host firewall rules that every sandbox network relies on, verified (and repaired) before each
+// sandbox is made, and ARP settings of the sandbox's own bridges.
 //
 // 1. Docker drops, on an `Internal` network, every packet whose source or destination is outside the
 //    subnet *Docker* assigned. Lab hosts use the lab's own fixed addresses (which may overlap between
@@ -9,6 +10,10 @@
 // 2. The sandbox bridges carry no host address (inhibit_ipv4), and the host must not answer anything
 //    arriving on them (a learner could otherwise point a static neighbour at the bridge and reach
 //    host services): drop INPUT from the sandbox bridges, IPv4 and IPv6.
+//
+// 3. The host's kernel answers ARP on any interface for any of its addresses (arp_ignore=0): on a
+//    sandbox bridge that would tell a learner the host's addresses and MACs. Each new bridge gets
+//    arp_ignore=8 (never reply) and arp_announce=2.
 //
 // The rules are inserted from a short-lived helper container in the host's network and user namespace,
 // through the same Docker API the sandboxes use, so netdojo itself needs no host privileges.
@@ -22,32 +27,34 @@ const RULES: Array<[bin: string, table: string, chain: string, rule: string]> = 
   ['ip6tables', 'filter', 'INPUT', `-i ${BRIDGE_PREFIX}+ -m comment --comment ${COMMENT} -j DROP`],
 ];
 
-export function hostRulesScript(): string {
+export function hostRulesScript(bridges: string[] = []): string {
   const lines = ['set -e', 'iptables -N DOCKER-USER 2>/dev/null || true'];
   for (const [bin, table, chain, rule] of RULES) lines.push(`${bin} -t ${table} -C ${chain} ${rule} 2>/dev/null || ${bin} -t ${table} -I ${chain} ${rule}`);
+  for (const b of bridges) {
+    if (!/^[a-z0-9]{1,15}$/.test(b)) throw new Error(`not a bridge name: ${b}`);
+    lines.push(`echo 8 > /proc/sys/net/ipv4/conf/${b}/arp_ignore`, `echo 2 > /proc/sys/net/ipv4/conf/${b}/arp_announce`);
+  }
   lines.push('echo ok');
   return lines.join('\n');
 }
 
-let installed: Promise<void> | undefined;
-
-/** Installs the rules (idempotent, once per process). `image` must contain iptables. */
-export function ensureHostRules(image: string): Promise<void> {
-  installed ??= install(image).catch((err) => {
-    installed = undefined;
-    throw err;
-  });
-  return installed;
+/**
+ * Verifies the rules (re-inserting any a firewall reset removed) and sets ARP on `bridges`.
+ * `image` must contain iptables. Runs once per sandbox, concurrently with its containers' creation.
+ */
+export function ensureHostRules(image: string, bridges: string[] = []): Promise<void> {
+  return install(image, bridges);
 }
 
-async function install(image: string): Promise<void> {
+async function install(image: string, bridges: string[]): Promise<void> {
   const c = await docker().createContainer({
     name: `netdojo-hostrules-${process.pid}-${Date.now()}`,
     Image: image,
-    Entrypoint: ['bash', '-c', hostRulesScript()],
+    Entrypoint: ['bash', '-c', hostRulesScript(bridges)],
     Cmd: [],
     Labels: { [LABEL.provider]: 'docker', 'netdojo.helper': 'hostrules' },
-    HostConfig: { NetworkMode: 'host', UsernsMode: 'host', CapAdd: ['NET_ADMIN', 'NET_RAW'], AutoRemove: false },
+    // /proc/sys writable (Docker makes it read-only): in the host's network namespace it holds the bridges' ARP settings
+    HostConfig: { NetworkMode: 'host', UsernsMode: 'host', CapAdd: ['NET_ADMIN', 'NET_RAW'], ReadonlyPaths: [], AutoRemove: false },
   });
   try {
     await c.start();

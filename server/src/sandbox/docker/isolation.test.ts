@@ -1,4 +1,4 @@
-// Isolation of a docker sandbox, tested from the learner's side (DESIGN §4 "Isolation").
+// Isolation of a docker sandbox, tested from the learner's side (docs/dev/architecture.md, "Sandboxes and isolation").
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

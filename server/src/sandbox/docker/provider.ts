@@ -1,4 +1,4 @@
-// The docker provider (DESIGN §4): a sandbox is one container per lab host and one internal Docker
+// The docker provider (docs/dev/architecture.md, "Sandboxes and isolation"): a sandbox is one container per lab host and one internal Docker
 // network per lab network, all labelled with the session.
 //
 // Addresses: lab subnets may overlap between concurrent sandboxes (two sessions of one lab), so
@@ -12,18 +12,22 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { DEFAULT_IMAGE, DIND_IMAGE } from '../../images/catalog.js';
 import type { Host, Lab } from '../../labs/schema.js';
 import { UserError } from '../../util/errors.js';
-import type { Capabilities, CreateOptions, Provider, Sandbox, SandboxRef } from '../types.js';
+import type { Capabilities, CreateOptions, Provider, Sandbox, SandboxRef, SandboxStoppedEvent } from '../types.js';
 import { probeCapabilities } from '../capabilities.js';
 import { docker, isNotFound } from './client.js';
 import { runArgv } from './exec.js';
 import { ensureHostRules } from './hostrules.js';
+import { dindSeccompProfile } from './seccomp.js';
+import { hostSysBind } from './mounts.js';
+import { stoppedSandboxes, watchContainers } from './liveness.js';
 import { bridgeName, containerName, dockerVolumeName, LABEL, networkName, originLabel } from './names.js';
 import { etcHostsFor, hostSetupScript, planNetworks, type HostInterface, type PlannedNetwork } from './netplan.js';
 import { DockerSandbox } from './sandbox.js';
+import { tarOf } from '../../util/tar.js';
+import { engineFacts } from '../../engine/facts.js';
 
 export interface DockerProviderOptions {
   /** create sandboxes even when the engine has no user namespace (a single trusted user only) */
@@ -34,6 +38,10 @@ export interface DockerProviderOptions {
   pidsLimit?: number;
   /** per host; default 1.0 */
   cpus?: number;
+  /** disk quota of each host's writable layer (StorageOpt size); default 1 GiB */
+  writableBytes?: number;
+  /** disk a `docker: true` host's inner engine may use in its /var/lib/docker volume (watched); default 2 GiB */
+  dindBytes?: number;
   /** where warnings go (default: stderr) */
   warn?: (message: string) => void;
   /**
@@ -45,12 +53,16 @@ export interface DockerProviderOptions {
 }
 
 const MiB = 1024 * 1024;
+
+
 const SESSION_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 export class DockerProvider implements Provider {
   readonly name = 'docker' as const;
   private readonly opts: Required<Omit<DockerProviderOptions, 'warn'>> & { warn: (m: string) => void };
   private usernsChecked?: Promise<void>;
+  /** false once the engine refused StorageOpt size (e.g. overlay2 on ext4): writable layers are then only watched */
+  diskQuota: boolean | undefined;
 
   constructor(opts: DockerProviderOptions = {}) {
     this.opts = {
@@ -58,6 +70,8 @@ export class DockerProvider implements Provider {
       memoryBytes: opts.memoryBytes ?? 256 * MiB,
       pidsLimit: opts.pidsLimit ?? 512,
       cpus: opts.cpus ?? 1,
+      writableBytes: opts.writableBytes ?? 1024 * MiB,
+      dindBytes: opts.dindBytes ?? 2048 * MiB,
       warn: opts.warn ?? ((m) => process.stderr.write(`netdojo: WARNING: ${m}\n`)),
       scope: opts.scope ?? process.env.NETDOJO_SCOPE ?? 'default',
     };
@@ -70,13 +84,9 @@ export class DockerProvider implements Provider {
   /** Refuses to go on without a user namespace (SYS_ADMIN without one is root on the host). */
   private requireUserns(): Promise<void> {
     this.usernsChecked ??= (async () => {
-      let info: { SecurityOptions?: string[] };
-      try {
-        info = await docker().info();
-      } catch (err) {
-        throw new UserError(`the Docker engine does not answer (${(err as Error).message}); start it with infra/docker-engine.sh`);
-      }
-      if ((info.SecurityOptions ?? []).some((o) => o.includes('name=userns'))) return;
+      const engine = await engineFacts();
+      if (!engine.reachable) throw new UserError(`the Docker engine does not answer (${engine.error}); start it with infra/docker-engine.sh`);
+      if (engine.userns) return;
       if (!this.opts.allowNoUserns)
         throw new UserError(
           'the Docker engine runs without a user namespace (userns-remap): a sandbox would give learners root on this host; restart dockerd with "userns-remap": "default" (infra/docker-engine.sh) or, for a single trusted user on their own machine, allow it explicitly',
@@ -108,7 +118,6 @@ export class DockerProvider implements Provider {
         throw err;
       }
     }
-    await ensureHostRules(DEFAULT_IMAGE);
     try {
       return await this.build(lab, ref, opts, say);
     } catch (err) {
@@ -146,6 +155,13 @@ export class DockerProvider implements Provider {
       ),
     );
     abort();
+    // the host rules (verified for every sandbox: a firewall reset is repaired) and the ARP settings
+    // of this sandbox's bridges, before any container joins them: set while the hosts attach, the
+    // first packet between two hosts was lost (ping: 50% loss right after creation)
+    await ensureHostRules(
+      DEFAULT_IMAGE,
+      nets.map((n) => bridgeName(session, n.name)),
+    );
 
     const netsOf = (host: string) => nets.filter((n) => n.hosts.includes(host));
     say(`creating ${lab.environment.hosts.length} host(s)`);
@@ -153,14 +169,14 @@ export class DockerProvider implements Provider {
     await Promise.all(
       lab.environment.hosts.map(async (h) => {
         const hostNets = netsOf(h.name);
-        const binds = ['/sys:/run/host-sys:ro'];
+        const binds = [hostSysBind(this.opts.warn)];
         if (h.docker) {
           const vol = dockerVolumeName(session, h.name);
           await docker().createVolume({ Name: vol, Labels: this.labels(ref, { [LABEL.host]: h.name }) });
           binds.push(`${vol}:/var/lib/docker`);
         }
         const first = hostNets[0];
-        const c = await docker().createContainer({
+        const spec: Docker.ContainerCreateOptions = {
           name: containerName(session, h.name),
           Image: this.imageOf(h),
           Hostname: h.hostname ?? h.name,
@@ -170,7 +186,8 @@ export class DockerProvider implements Provider {
           HostConfig: {
             NetworkMode: first ? networkName(session, first.name) : 'none',
             CapAdd: ['NET_ADMIN', 'SYS_ADMIN'],
-            SecurityOpt: h.docker ? ['seccomp=unconfined'] : [],
+            // Docker inside: Docker's default seccomp profile with the kernel key syscalls failing (seccomp.ts)
+            SecurityOpt: h.docker ? [`seccomp=${dindSeccompProfile()}`] : [],
             Binds: binds,
             Memory: this.opts.memoryBytes,
             MemorySwap: this.opts.memoryBytes,
@@ -182,7 +199,8 @@ export class DockerProvider implements Provider {
             Privileged: false,
             Init: false,
           },
-        });
+        };
+        const c = await this.createWithQuota(spec);
         containers.set(h.name, c);
         for (const n of hostNets.slice(1)) await docker().getNetwork(networkName(session, n.name)).connect({ Container: c.id });
         abort();
@@ -217,7 +235,7 @@ export class DockerProvider implements Provider {
       () => true,
       () => false,
     );
-    const archive = files ? Buffer.from((await execa('tar', ['-C', filesDir, '--owner=0', '--group=0', '-c', '.'], { encoding: 'buffer' })).stdout) : undefined;
+    const archive = files ? await tarOf(filesDir) : undefined;
 
     await Promise.all(
       lab.environment.hosts.map(async (h) => {
@@ -240,6 +258,50 @@ export class DockerProvider implements Provider {
     return new DockerSandbox(ref, new Map(lab.environment.hosts.map((h) => [h.name, containers.get(h.name)!.id])));
   }
 
+  /** creates a container with a disk quota on its writable layer, or without one (loudly) when the engine has none */
+  private async createWithQuota(spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    if (this.diskQuota === false) return docker().createContainer(spec);
+    const quota = { size: String(this.opts.writableBytes) };
+    try {
+      const c = await docker().createContainer({ ...spec, HostConfig: { ...spec.HostConfig, StorageOpt: quota } });
+      this.diskQuota = true;
+      return c;
+    } catch (err) {
+      if (!/storage-?opt|storage option|quota|size/i.test(String((err as Error).message))) throw err;
+      this.diskQuota = false;
+      this.opts.warn(
+        `!!! the Docker engine cannot limit a container's disk (${String((err as Error).message).split('\n')[0]}): sandboxes run WITHOUT disk quotas; usage is only watched (infra/docker-engine.sh sets up a btrfs data root with quotas) !!!`,
+      );
+      return docker().createContainer(spec);
+    }
+  }
+
+  /** sessions (id → hosts) whose disk use is past its quota: a DinD volume, or a writable layer the engine could not limit */
+  async overQuota(sessions: Map<string, string[]>): Promise<SandboxStoppedEvent[]> {
+    if (sessions.size === 0) return [];
+    const df = (await docker().df()) as {
+      Volumes?: Array<{ Labels?: Record<string, string> | null; UsageData?: { Size?: number } | null }>;
+      Containers?: Array<{ Labels?: Record<string, string>; SizeRw?: number }>;
+    };
+    const out = new Map<string, string>();
+    const gib = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GiB`;
+    for (const v of df.Volumes ?? []) {
+      const s = v.Labels?.[LABEL.session];
+      const size = v.UsageData?.Size ?? 0;
+      if (s && sessions.has(s) && size > this.opts.dindBytes && !out.has(s)) {
+        out.set(s, `host ${v.Labels?.[LABEL.host] ?? '?'} used ${gib(size)} for Docker images and containers (the limit is ${gib(this.opts.dindBytes)})`);
+      }
+    }
+    for (const c of df.Containers ?? []) {
+      const s = c.Labels?.[LABEL.session];
+      const size = c.SizeRw ?? 0;
+      if (s && sessions.has(s) && size > this.opts.writableBytes && !out.has(s)) {
+        out.set(s, `host ${c.Labels?.[LABEL.host] ?? '?'} used ${gib(size)} of disk (the limit is ${gib(this.opts.writableBytes)})`);
+      }
+    }
+    return [...out].map(([sessionId, reason]) => ({ sessionId, reason }));
+  }
+
   async adopt(ref: SandboxRef, lab: Lab): Promise<Sandbox> {
     const found = await docker().listContainers({ all: true, filters: { label: [`${LABEL.session}=${ref.sessionId}`] } });
     const byHost = new Map<string, Docker.ContainerInfo>();
@@ -256,6 +318,14 @@ export class DockerProvider implements Provider {
     }
     const createdAt = found[0]?.Labels[LABEL.created] || ref.createdAt;
     return new DockerSandbox({ ...ref, provider: 'docker', labId: found[0]?.Labels[LABEL.lab] ?? ref.labId, createdAt }, ids);
+  }
+
+  watchStopped(onStopped: (e: SandboxStoppedEvent) => void): { stop(): void } {
+    return watchContainers(this.opts.scope, onStopped, (err) => this.opts.warn(`Docker event stream: ${err.message}; reconnecting`));
+  }
+
+  stopped(sessions: Map<string, string[]>): Promise<SandboxStoppedEvent[]> {
+    return stoppedSandboxes(this.opts.scope, sessions);
   }
 
   async list(): Promise<SandboxRef[]> {
