@@ -1,5 +1,6 @@
-// The kubernetes track for real: needs kind, Docker and kubectl (and the internet for images
-// and upstream manifests). Where kind is missing the suite is skipped and says why.
+// The kubernetes track for real: needs kind, Docker and kubectl, a registry for images (or images
+// preloaded) and the vendored manifests (infra/kind/vendor-manifests.mjs). Where kind is missing
+// the suite is skipped and says why.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { KindProvider } from '../server/src/sandbox/kind/provider.js';

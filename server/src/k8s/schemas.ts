@@ -18,6 +18,41 @@ export interface SchemaIssue {
   severity: 'error' | 'warning';
 }
 
+const meta = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    namespace: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+};
+const strings = { type: 'array', items: { type: 'string' } };
+const selectors = { type: 'array', items: { type: 'object' } };
+const resource = (kind: string, spec: object) => ({
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: { apiVersion: { type: 'string' }, kind: { const: kind }, metadata: meta, spec },
+});
+
+/** Custom resources the labs write by hand, with schemas written here (from the projects' CRDs). */
+const EXTRA_ROOTS: Record<string, object> = {
+  'metallb.io/v1beta1/IPAddressPool': resource('IPAddressPool', {
+    type: 'object',
+    required: ['addresses'],
+    additionalProperties: false,
+    properties: { addresses: strings, autoAssign: { type: 'boolean' }, avoidBuggyIPs: { type: 'boolean' }, serviceAllocation: { type: 'object' } },
+  }),
+  'metallb.io/v1beta1/L2Advertisement': resource('L2Advertisement', {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ipAddressPools: strings, ipAddressPoolSelectors: selectors, nodeSelectors: selectors, interfaces: strings },
+  }),
+};
+
 let bundle: Bundle | undefined;
 let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
@@ -33,7 +68,7 @@ function load(): { bundle: Bundle; ajv: Ajv } {
 
 /** `apps/v1` + `Deployment` → true when a schema exists. */
 export function knownKind(apiVersion: string, kind: string): boolean {
-  return `${apiVersion}/${kind}` in load().bundle.roots;
+  return `${apiVersion}/${kind}` in load().bundle.roots || `${apiVersion}/${kind}` in EXTRA_ROOTS;
 }
 
 function validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
@@ -41,9 +76,10 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
   const hit = compiled.get(key);
   if (hit) return hit;
   const { bundle: b, ajv: a } = load();
+  const extra = EXTRA_ROOTS[key];
   const def = b.roots[key];
-  if (!def) return undefined;
-  const fn = a.compile({ $ref: `k8s#/defs/${encodeURIComponent(def)}` });
+  if (!def && !extra) return undefined;
+  const fn = extra ? a.compile(extra) : a.compile({ $ref: `k8s#/defs/${encodeURIComponent(def!)}` });
   compiled.set(key, fn);
   return fn;
 }

@@ -10,7 +10,7 @@ import { knownKind } from './schemas.js';
 import { kubectlHeredocs, shellcheckAvailable, validateManifests } from './validate.js';
 
 const TRACK = resolve(import.meta.dirname, '../../../labs/kubernetes');
-const LABS = ['k8s-calico-ipip', 'k8s-clusterip-dnat', 'k8s-nodeport', 'k8s-coredns', 'k8s-ingress', 'k8s-networkpolicy', 'k8s-service-types', 'k8s-gateway-api'];
+const LABS = ['k8s-calico-ipip', 'k8s-clusterip-dnat', 'k8s-nodeport', 'k8s-coredns', 'k8s-ingress', 'k8s-networkpolicy', 'k8s-service-types', 'k8s-gateway-api', 'k8s-loadbalancer', 'k8s-kube-proxy-ipvs', 'k8s-statefulset-dns'];
 const tmp: string[] = [];
 afterEach(() => {
   for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -38,6 +38,27 @@ describe('validateManifests on the kubernetes track', () => {
 });
 
 describe('validateManifests finds broken manifests', () => {
+  it('checks the MetalLB resources a lab writes (a schema written here, not a warning)', () => {
+    const dir = copyLab('k8s-loadbalancer');
+    const file = join(dir, 'lab.yaml');
+    expect(validateManifests(dir, { shellcheck: false })).toEqual([]);
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('          ipAddressPools:\n', '          ipAddressPool:\n'));
+    const problems = validateManifests(dir, { shellcheck: false });
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) expect(p).toMatchObject({ file, severity: 'error', message: expect.stringMatching(/heredoc L2Advertisement: unknown field "spec\.ipAddressPool"$/) });
+  });
+  it('a vendored manifest that the lock does not pin is an error at the script', () => {
+    const dir = copyLab('k8s-ingress');
+    const file = join(dir, 'lab.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('/lab/vendor/ingress-nginx-controller-v1.12.0/deploy.yaml', '/lab/vendor/ingress-nginx-controller-v9.9.9/deploy.yaml'));
+    const problems = validateManifests(dir, { shellcheck: false });
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p).toMatchObject({ file, severity: 'error', message: expect.stringMatching(/\/lab\/vendor\/ingress-nginx-controller-v9\.9\.9\/deploy\.yaml is not pinned in infra\/kind\/manifests\.lock\.json$/) });
+      expect(readFileSync(file, 'utf8').split('\n')[p.line - 1]).toMatch(/run: \|/);
+    }
+  });
+
   it('names file, line and field for a wrong apiVersion, an unknown field, a missing required field, a wrong type', () => {
     const dir = copyLab('k8s-nodeport');
     const file = join(dir, 'files', 'nginx-nodeport-test.yaml');
@@ -47,7 +68,7 @@ describe('validateManifests finds broken manifests', () => {
       .replace('  - port: 80\n', '  - name: http\n');
     writeFileSync(file, text);
     const pod = join(dir, 'files', 'nodeport-dnat.yaml');
-    writeFileSync(pod, readFileSync(pod, 'utf8').replace('    image: traefik/whoami\n', '    image: traefik/whoami\n    replicas: two\n').replace('memory: "64Mi"', 'memory: ["64Mi"]'));
+    writeFileSync(pod, readFileSync(pod, 'utf8').replace('    image: traefik/whoami:v1.10.1\n', '    image: traefik/whoami:v1.10.1\n    replicas: two\n').replace('memory: "64Mi"', 'memory: ["64Mi"]'));
     const problems = validateManifests(dir);
     const lines = text.split('\n');
     const at = (needle: string): number => lines.findIndex((l) => l.includes(needle)) + 1;

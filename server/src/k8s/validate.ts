@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { KindCluster } from '../labs/schema.js';
 import { KindClusterConfig, kindConfigObject, kindNodeNames } from './kind-config.js';
+import { readLock, vendorRefs, VENDOR_LOCK } from '../sandbox/kind/vendor.js';
 import { showPath, validateObject } from './schemas.js';
 
 /** Same shape as the lab loader's Problem (server/src/labs/source.ts). */
@@ -22,6 +23,8 @@ export interface Problem {
 export interface ValidateOptions {
   /** lint shell with shellcheck when it is installed (default true) */
   shellcheck?: boolean;
+  /** the lock of vendored manifests /lab/vendor/<dir>/<file> must be listed in (default infra/kind/manifests.lock.json) */
+  vendorLock?: string;
 }
 
 type Path = Array<string | number>;
@@ -255,6 +258,15 @@ export function validateManifests(labDir: string, opts: ValidateOptions = {}): P
           problems.push({ file: labFile, ...pos, severity: 'error', message: `host "${h.name}" is not a node of the kind cluster (nodes: ${[...names].join(', ')})` });
         }
       });
+    }
+    // a vendored manifest a lab applies must be pinned in the lock (the provider copies it from there)
+    const pinned = new Set(readLock(opts.vendorLock ?? VENDOR_LOCK).flatMap((m) => Object.keys(m.files).map((f) => `${m.dir}/${f}`)));
+    for (const script of scriptsOf(lab)) {
+      for (const ref of vendorRefs(script.text)) {
+        if (pinned.has(`${ref.dir}/${ref.file}`)) continue;
+        const pos = lc.linePos(nodeAt(doc, script.path, false)?.range?.[0] ?? 0);
+        problems.push({ file: labFile, ...pos, severity: 'error', message: `${script.what}: /lab/vendor/${ref.dir}/${ref.file} is not pinned in infra/kind/manifests.lock.json` });
+      }
     }
     if (opts.shellcheck !== false && shellcheckAvailable()) {
       for (const script of scriptsOf(lab)) {

@@ -48,10 +48,4 @@ export function getProvider(name: ProviderName, opts?: ProviderOptions): Promise
   return p;
 }
 
-/** Replace a factory (tests, or another backend). */
-export function registerProvider(name: ProviderName, factory: Factory): void {
-  factories[name] = factory;
-  instances.delete(name);
-}
-
 export const PROVIDER_NAMES = Object.keys(factories) as ProviderName[];

@@ -1,6 +1,9 @@
-// Running kind, kubectl and docker as child processes (execa). One place that knows how a
+// Running kind and kubectl as child processes (execa). One place that knows how a
 // missing binary, a timeout and a non-zero exit look, so the provider can explain each.
 import { execa } from 'execa';
+
+/** Output kept per stream of a kind/kubectl run (as the docker provider bounds exec output). */
+export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export interface CliResult {
   exitCode: number;
@@ -37,6 +40,8 @@ export function execaRunner(env?: Record<string, string | undefined>): CliRunner
         cancelSignal: opts.signal,
         forceKillAfterDelay: 2_000,
         stripFinalNewline: false,
+        // kind and kubectl talk little; a runaway one must not fill the server's memory
+        maxBuffer: MAX_OUTPUT_BYTES,
       });
       const notFound = (res as { code?: string }).code === 'ENOENT';
       return {

@@ -1,6 +1,5 @@
-export { KindProvider, clusterName, CLUSTER_PREFIX, KIND_MISSING, type KindProviderOptions } from './provider.js';
-export { KindSandbox, NODE_KUBECONFIG } from './sandbox.js';
-export { KindPool, type KindPoolOptions } from './pool.js';
+export { KindProvider, clusterName, scopePrefix, CLUSTER_PREFIX, KIND_MISSING, type KindProviderOptions } from './provider.js';
+export { KindSandbox, NODE_KUBECONFIG, NODE_FILES_DIR } from './sandbox.js';
 export { execaRunner, type CliRunner, type CliResult } from './cli.js';
 
 import { KindProvider, type KindProviderOptions } from './provider.js';

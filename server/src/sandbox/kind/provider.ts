@@ -1,8 +1,12 @@
-// The kind provider (DESIGN §4): one kind cluster per session, named `netdojo-<id>`, created
-// from a config generated out of the lab's `environment.cluster`, with its own kubeconfig
-// file (kind would otherwise merge into ~/.kube/config). kind nodes are privileged
-// containers: a kind session hands the learner root over the host — trusted use only.
-import { createHash, randomBytes } from 'node:crypto';
+// The kind provider (docs/dev/architecture.md, "Sandboxes and isolation"): one kind cluster per session, created from a config generated out
+// of the lab's `environment.cluster`, with its own kubeconfig file (kind would otherwise merge into
+// ~/.kube/config). kind nodes are privileged containers: a kind session hands the learner root
+// over the host — trusted use only.
+//
+// Scope: kind cannot label its node containers for us, so the owner is in the cluster's name,
+// `netdojo-<scope tag>-<session>`; list() and reconcile see only clusters of their own scope, as
+// the docker provider sees only containers labelled with its `netdojo.scope`.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -10,19 +14,27 @@ import { KindCluster, type Lab } from '../../labs/schema.js';
 import { UserError } from '../../util/errors.js';
 import { generateKindConfig, kindNodeNames, type GenerateOptions } from '../../k8s/kind-config.js';
 import type { Capabilities, CreateOptions, Provider, SandboxRef } from '../types.js';
+import { docker, isNotFound } from '../docker/client.js';
 import { execaRunner, lastLine, type CliRunner } from './cli.js';
-import { KindSandbox, NODE_KUBECONFIG } from './sandbox.js';
+import { kernelFeatures } from './host-kernel.js';
+import { copyToNodes, prepareNodes } from './nodes.js';
+import { KindSandbox } from './sandbox.js';
+import { pinnedVersions } from './versions.js';
+import { missingVendored, NODE_VENDOR_DIR, VENDOR_DIR, vendorRefs } from './vendor.js';
 
 export const CLUSTER_PREFIX = 'netdojo-';
 export const KIND_MISSING = 'kind is not installed (not on PATH)';
+/** The label kind puts on every node container of a cluster. */
+export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 
 export interface KindProviderOptions {
   /** where configs, kubeconfigs and session records live (default ./data/kind) */
   stateDir?: string;
+  /** which netdojo instance owns the clusters (default $NETDOJO_SCOPE or "default") */
+  scope?: string;
   cli?: CliRunner;
   kindBin?: string;
   kubectlBin?: string;
-  dockerBin?: string;
   /** `kind create cluster` (default 300 s) */
   createTimeoutMs?: number;
   /** API server /readyz, then nodes Ready when the default CNI is on (default 180 s) */
@@ -32,24 +44,34 @@ export interface KindProviderOptions {
   /** `kind delete cluster` (default 120 s) */
   deleteTimeoutMs?: number;
   hostPorts?: GenerateOptions['hostPorts'];
-  /** kindest/node image for every node (kind's default when unset) */
+  /** kindest/node image for every node (default: KIND_NODE_IMAGE of infra/kind/versions.env) */
   nodeImage?: string;
+  /** where the vendored upstream manifests are (default infra/kind/manifests); a lab's /lab/vendor/<dir> comes from there */
+  vendorDir?: string;
+  /** /sys/module of this machine (tests) */
+  sysModule?: string;
 }
 
-interface Record_ {
+interface ClusterRecord {
   cluster: string;
+  scope: string;
   sessionId: string;
   labId: string;
   createdAt: string;
-  /** set while the cluster waits in the warm pool */
-  pool?: string;
 }
 
-/** `netdojo-` + a DNS-safe, short form of the id (kind names become container host names). */
-export function clusterName(id: string): string {
+const tagOf = (scope: string): string => createHash('sha256').update(scope).digest('hex').slice(0, 6);
+
+/** The name prefix of every cluster of one scope: `netdojo-<6 hex of the scope>-`. */
+export function scopePrefix(scope: string): string {
+  return `${CLUSTER_PREFIX}${tagOf(scope)}-`;
+}
+
+/** `netdojo-<scope tag>-` + a DNS-safe, short form of the id (kind names become container host names). */
+export function clusterName(id: string, scope: string): string {
   const safe = id.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 24).replace(/-+$/, '');
   if (!safe) throw new UserError(`cannot make a kind cluster name from session id "${id}"`);
-  return `${CLUSTER_PREFIX}${safe}`;
+  return `${scopePrefix(scope)}${safe}`;
 }
 
 export function clusterOf(lab: Lab): KindCluster {
@@ -62,20 +84,20 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class KindProvider implements Provider {
   readonly name = 'kind' as const;
   readonly stateDir: string;
+  readonly scope: string;
   private readonly cli: CliRunner;
   private readonly kind: string;
   private readonly kubectl: string;
-  private readonly docker: string;
+  private readonly vendorDir: string;
   private readonly o: Required<Pick<KindProviderOptions, 'createTimeoutMs' | 'readyTimeoutMs' | 'pollMs' | 'deleteTimeoutMs'>> & KindProviderOptions;
-  /** set by KindPool.attach: create() takes a warm cluster when one fits */
-  pool?: { take(lab: Lab, opts: CreateOptions): Promise<KindSandbox | undefined> };
 
   constructor(opts: KindProviderOptions = {}) {
     this.stateDir = resolve(opts.stateDir ?? join(process.cwd(), 'data', 'kind'));
+    this.scope = opts.scope ?? process.env.NETDOJO_SCOPE ?? 'default';
     this.cli = opts.cli ?? execaRunner();
     this.kind = opts.kindBin ?? 'kind';
     this.kubectl = opts.kubectlBin ?? 'kubectl';
-    this.docker = opts.dockerBin ?? 'docker';
+    this.vendorDir = opts.vendorDir ?? VENDOR_DIR;
     this.o = { createTimeoutMs: 300_000, readyTimeoutMs: 180_000, pollMs: 1_000, deleteTimeoutMs: 120_000, ...opts };
   }
 
@@ -89,12 +111,22 @@ export class KindProvider implements Provider {
     if (kind.notFound) missing.kind = KIND_MISSING;
     else if (kind.exitCode !== 0) missing.kind = `kind does not run: ${lastLine(kind)}`;
     else {
-      const docker = await this.cli.run(this.docker, ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 20_000 });
-      if (docker.notFound) missing.kind = 'kind needs Docker: docker is not installed (not on PATH)';
-      else if (docker.exitCode !== 0) missing.kind = `kind needs Docker: the Docker engine does not answer (${lastLine(docker)})`;
+      const engine = await docker()
+        .ping()
+        .then(
+          () => '',
+          (err: Error) => err.message.split('\n')[0] ?? 'no answer',
+        );
+      if (engine) missing.kind = `kind needs Docker: the Docker engine does not answer (${engine})`;
       else if (!has.kubectl) missing.kind = `kind labs need kubectl: ${missing.kubectl}`;
     }
     has.kind = !missing.kind;
+    // decided without sending a packet out, as for the docker provider: the operator says so
+    has.internet = process.env.NETDOJO_INTERNET === '1';
+    if (!has.internet) missing.internet = 'no internet access on this host (an operator enables it with NETDOJO_INTERNET=1)';
+    const kernel = kernelFeatures(this.o.sysModule);
+    Object.assign(has, kernel.has);
+    Object.assign(missing, kernel.missing);
     return { has, missing };
   }
 
@@ -106,39 +138,30 @@ export class KindProvider implements Provider {
     };
   }
 
-  /** The config a lab's cluster is created with (also the warm pool's key). */
+  /** The config a lab's cluster is created with. */
   configFor(lab: Lab): string {
-    return generateKindConfig(clusterOf(lab), { hostPorts: this.o.hostPorts ?? 'free', image: this.o.nodeImage });
-  }
-
-  poolKey(lab: Lab): string {
-    return createHash('sha256').update(this.configFor(lab)).digest('hex').slice(0, 12);
+    return generateKindConfig(clusterOf(lab), { hostPorts: this.o.hostPorts ?? 'free', image: this.o.nodeImage ?? pinnedVersions().KIND_NODE_IMAGE });
   }
 
   async create(lab: Lab, opts: CreateOptions): Promise<KindSandbox> {
-    const warm = await this.pool?.take(lab, opts);
-    if (warm) return warm;
-    const name = clusterName(opts.sessionId);
+    const name = clusterName(opts.sessionId, this.scope);
+    const missing = missingVendored(JSON.stringify(lab), this.vendorDir);
+    if (missing.length) throw new UserError(`lab ${lab.id} applies vendored manifests: ${missing[0]}`);
     await this.createCluster(name, lab, opts);
-    await this.writeRecord({ cluster: name, sessionId: opts.sessionId, labId: lab.id, createdAt: new Date().toISOString() });
-    const sandbox = this.sandbox(name, lab, { provider: 'kind', sessionId: opts.sessionId, labId: lab.id });
-    await this.prepare(sandbox, opts.labDir);
-    return sandbox;
-  }
-
-  /** A cluster for the warm pool: created and ready, not yet anyone's. */
-  async createPooled(lab: Lab, signal?: AbortSignal): Promise<string> {
-    const name = `${CLUSTER_PREFIX}pool-${randomBytes(4).toString('hex')}`;
-    await this.createCluster(name, lab, { sessionId: name, labDir: '', signal });
-    await this.writeRecord({ cluster: name, sessionId: name, labId: lab.id, createdAt: new Date().toISOString(), pool: this.poolKey(lab) });
-    return name;
-  }
-
-  /** Hands a pooled cluster to a session. */
-  async assign(cluster: string, lab: Lab, opts: CreateOptions): Promise<KindSandbox> {
-    await this.writeRecord({ cluster, sessionId: opts.sessionId, labId: lab.id, createdAt: new Date().toISOString() });
-    const sandbox = this.sandbox(cluster, lab, { provider: 'kind', sessionId: opts.sessionId, labId: lab.id });
-    await this.prepare(sandbox, opts.labDir);
+    const createdAt = new Date().toISOString();
+    const sandbox = this.sandbox(name, lab, { provider: 'kind', sessionId: opts.sessionId, labId: lab.id, createdAt });
+    try {
+      await this.writeRecord({ cluster: name, scope: this.scope, sessionId: opts.sessionId, labId: lab.id, createdAt });
+      opts.onProgress?.('copying the lab files to every node');
+      const containers = sandbox.hosts.map((h) => sandbox.container(h));
+      await prepareNodes({ containers, labDir: opts.labDir });
+      for (const dir of new Set(vendorRefs(JSON.stringify(lab)).map((r) => r.dir))) {
+        await copyToNodes(containers, join(this.vendorDir, dir), `${NODE_VENDOR_DIR}/${dir}`);
+      }
+    } catch (err) {
+      await this.deleteCluster(name).catch(() => {});
+      throw err;
+    }
     return sandbox;
   }
 
@@ -198,61 +221,57 @@ export class KindProvider implements Provider {
     throw new UserError(`kind cluster ${name}: API server not ready after ${Math.round(this.o.readyTimeoutMs / 1000)}s: ${last}`);
   }
 
-  /** Copies admin.conf to the workers (kubectl everywhere) and the lab's files/ to /root. */
-  private async prepare(sandbox: KindSandbox, labDir: string): Promise<void> {
-    const cp = sandbox.container('control-plane');
-    const conf = await this.cli.run(this.docker, ['exec', cp, 'cat', NODE_KUBECONFIG], { timeoutMs: 30_000 });
-    if (conf.exitCode === 0) {
-      for (const host of sandbox.hosts.filter((h) => h !== 'control-plane')) {
-        await this.cli.run(this.docker, ['exec', '-i', sandbox.container(host), 'sh', '-c', `cat > ${NODE_KUBECONFIG}`], { input: conf.stdout, timeoutMs: 30_000 });
-      }
-    }
-    const files = labDir ? join(labDir, 'files') : '';
-    if (files && existsSync(files)) {
-      const res = await this.cli.run(this.docker, ['cp', `${files}/.`, `${cp}:/root/`], { timeoutMs: 60_000 });
-      if (res.exitCode !== 0) throw new UserError(`could not copy ${files} into ${cp}: ${lastLine(res)}`);
-    }
+  private sandbox(cluster: string, lab: Lab, ref: SandboxRef): KindSandbox {
+    return new KindSandbox({ ref, cluster, hosts: kindNodeNames(clusterOf(lab)), kubeconfig: this.files(cluster).kubeconfig });
   }
 
-  private sandbox(cluster: string, lab: Lab, ref: SandboxRef): KindSandbox {
-    return new KindSandbox({
-      ref,
-      cluster,
-      hosts: kindNodeNames(clusterOf(lab)),
-      kubeconfig: this.files(cluster).kubeconfig,
-      cli: this.cli,
-      dockerBin: this.docker,
-    });
+  private async clusterOfSession(sessionId: string): Promise<string> {
+    const rec = (await this.records()).find((r) => r.sessionId === sessionId);
+    return rec?.cluster ?? clusterName(sessionId, this.scope);
   }
 
   async adopt(ref: SandboxRef, lab: Lab): Promise<KindSandbox> {
-    const rec = (await this.records()).find((r) => r.sessionId === ref.sessionId && !r.pool);
-    const name = rec?.cluster ?? clusterName(ref.sessionId);
+    const name = await this.clusterOfSession(ref.sessionId);
     if (!(await this.clusters()).includes(name)) throw new UserError(`kind cluster ${name} of session ${ref.sessionId} no longer exists`);
-    return this.sandbox(name, lab, ref);
+    const sandbox = this.sandbox(name, lab, ref);
+    for (const host of sandbox.hosts) {
+      const state = await docker()
+        .getContainer(sandbox.container(host))
+        .inspect()
+        .then(
+          (i) => (i.State.Running ? 'running' : i.State.Status),
+          (err: unknown) => (isNotFound(err) ? 'gone' : `not inspectable (${String(err)})`),
+        );
+      if (state !== 'running') throw new UserError(`kind cluster ${name} of session ${ref.sessionId}: node ${host} is ${state}`);
+    }
+    return sandbox;
   }
 
-  /** `kind get clusters`, only ours (prefix `netdojo-`). */
+  /** `kind get clusters`, only those of this provider's scope. */
   async clusters(): Promise<string[]> {
     const res = await this.cli.run(this.kind, ['get', 'clusters'], { timeoutMs: 30_000 });
     if (res.notFound) return [];
     if (res.exitCode !== 0) throw new UserError(`kind get clusters failed: ${lastLine(res)}`);
-    return res.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(CLUSTER_PREFIX));
+    const prefix = scopePrefix(this.scope);
+    return res.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith(prefix));
   }
 
   async list(): Promise<SandboxRef[]> {
     const records = new Map((await this.records()).map((r) => [r.cluster, r]));
+    const prefix = scopePrefix(this.scope);
     return (await this.clusters()).map((cluster) => {
       const r = records.get(cluster);
       return r
-        ? { provider: 'kind' as const, sessionId: r.sessionId, labId: r.pool ? '' : r.labId, createdAt: r.createdAt }
-        : { provider: 'kind' as const, sessionId: cluster.slice(CLUSTER_PREFIX.length), labId: '' };
+        ? { provider: 'kind' as const, sessionId: r.sessionId, labId: r.labId, createdAt: r.createdAt }
+        : { provider: 'kind' as const, sessionId: cluster.slice(prefix.length), labId: '' };
     });
   }
 
   async destroy(ref: SandboxRef): Promise<void> {
-    const rec = (await this.records()).find((r) => r.sessionId === ref.sessionId);
-    await this.deleteCluster(rec?.cluster ?? clusterName(ref.sessionId));
+    await this.deleteCluster(await this.clusterOfSession(ref.sessionId));
   }
 
   /** Idempotent: kind deletes a cluster that does not exist without complaint; files go too. */
@@ -268,27 +287,27 @@ export class KindProvider implements Provider {
   }
 
   async leftovers(sessionId: string): Promise<string[]> {
-    const rec = (await this.records()).find((r) => r.sessionId === sessionId);
-    const name = rec?.cluster ?? clusterName(sessionId);
-    const out: string[] = [];
-    const ps = await this.cli.run(this.docker, ['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${name}`, '--format', '{{.Names}}'], { timeoutMs: 30_000 });
-    if (ps.exitCode === 0) out.push(...ps.stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((n) => `container ${n}`));
-    for (const p of Object.values(this.files(name))) if (existsSync(p)) out.push(`file ${p}`);
+    const name = await this.clusterOfSession(sessionId);
+    const nodes = await docker().listContainers({ all: true, filters: { label: [`${KIND_CLUSTER_LABEL}=${name}`] } });
+    const out = nodes.map((c) => `container:${c.Names[0]?.replace(/^\//, '') ?? c.Id}`);
+    for (const p of Object.values(this.files(name))) if (existsSync(p)) out.push(`file:${p}`);
     return out;
   }
 
-  private async writeRecord(r: Record_): Promise<void> {
+  private async writeRecord(r: ClusterRecord): Promise<void> {
     await mkdir(this.stateDir, { recursive: true });
     await writeFile(this.files(r.cluster).record, `${JSON.stringify(r, null, 2)}\n`);
   }
 
-  private async records(): Promise<Record_[]> {
+  /** Session records of this scope's clusters. */
+  private async records(): Promise<ClusterRecord[]> {
     if (!existsSync(this.stateDir)) return [];
-    const out: Record_[] = [];
+    const prefix = scopePrefix(this.scope);
+    const out: ClusterRecord[] = [];
     for (const f of await readdir(this.stateDir)) {
-      if (!f.startsWith(CLUSTER_PREFIX) || !f.endsWith('.json')) continue;
+      if (!f.startsWith(prefix) || !f.endsWith('.json')) continue;
       try {
-        out.push(JSON.parse(await readFile(join(this.stateDir, f), 'utf8')) as Record_);
+        out.push(JSON.parse(await readFile(join(this.stateDir, f), 'utf8')) as ClusterRecord);
       } catch {
         // a half-written record: the cluster is listed without it (an orphan for reconcile)
       }
