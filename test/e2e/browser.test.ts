@@ -1,7 +1,9 @@
 // End to end in a real browser: the built web UI served by the real server, a real
 // sandbox, a real shell. Headless Chromium (playwright-core) walks a learner through
 // netns-veth: catalog → start → type the first step's commands → Check is green →
-// reload keeps progress and terminal → a network blip resumes the terminal → ko.
+// reload keeps progress and terminal → a network blip resumes the terminal → ko; then a stuck
+// learner: hint levels, results re-rendered in Korean, restarting a step; and a run block of a
+// multi-host lab (linux-routing) switching to its host's tab.
 // Screenshots land in docs/screenshots/ for the README.
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { LabDetail, LabSummary, Text } from '../../server/src/protocol/http.js';
 import { freePort } from '../../server/src/util/net.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,20 +22,6 @@ const LAB = 'netns-veth';
 const WIDE = { width: 1280, height: 800 };
 const NARROW = { width: 390, height: 844 };
 
-type Text = string | { en: string; ko?: string };
-interface LabDetail {
-  id: string;
-  title: Text;
-  available: boolean;
-  unavailableReason?: string;
-  hosts: string[];
-  steps: Array<{ id: string; title: Text; text: Text; checks: Array<{ id: string }> }>;
-}
-interface LabSummary {
-  id: string;
-  available: boolean;
-  unavailableReason?: string;
-}
 
 let server: ResultPromise | undefined;
 let serverLog = '';
@@ -420,5 +409,143 @@ describe('learner web UI in headless Chromium', () => {
 
     expect(pageErrors, 'no errors in the page').toEqual([]);
     expect(foreign, 'nothing fetched from outside the server').toEqual([]);
+  }, 420_000);
+
+  it('a stuck learner: hint levels, results in the new language, restarting a step; run blocks land on their host', async () => {
+    const page = await context!.newPage();
+    onTestFailed(async () => {
+      const dir = join(ROOT, 'test-results');
+      mkdirSync(dir, { recursive: true });
+      await page.screenshot({ path: join(dir, 'browser-failure-2.png') }).catch(() => undefined);
+      console.error(`--- page text ---\n${(await page.locator('main').innerText().catch(() => '(no page)')).slice(0, 3000)}`);
+      console.error(`--- netdojo serve log (tail) ---\n${serverLog.slice(-4000)}`);
+    });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const lab = await api<LabDetail>(`/api/labs/${LAB}`);
+    const first = lab.steps[0]!;
+    const stepHint = first.hint;
+    expect(Array.isArray(stepHint) && stepHint.length, 'netns-veth step 1 has a graduated hint').toBeGreaterThanOrEqual(2);
+    const levels = (stepHint as Text[]).map(en);
+    const redHint = first.checks.find((c) => c.id === 'red-exists')!.hint as Text[];
+    expect(Array.isArray(redHint), 'red-exists has a graduated hint').toBe(true);
+
+    // a fresh session of netns-veth, in English
+    await page.goto(base + '/');
+    await page.evaluate((k) => localStorage.removeItem(k), `netdojo.session.${LAB}`);
+    await page.locator('#lang-switch button[data-locale="en"]').click();
+    await page.goto(`${base}/labs/${LAB}`);
+    await page.locator('.start-box .btn').click();
+    await waitConnected(page);
+
+    // ---- the step's hint: hidden, then one level per press --------------------------------
+    const stepHintBox = page.locator('.step-hint');
+    expect(await stepHintBox.locator('.hint-level').count(), 'the step hint starts hidden').toBe(0);
+    await stepHintBox.getByRole('button', { name: 'Hint' }).click();
+    await expect(stepHintBox.locator('.hint-level').count()).resolves.toBe(1);
+    await expect(stepHintBox.locator('.hint-label').innerText()).resolves.toBe(`Hint 1 of ${levels.length}`);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('hint-level')), 'focus moves to the level shown').toBe(true);
+    await stepHintBox.getByRole('button', { name: 'Another hint' }).click();
+    await expect(stepHintBox.locator('.hint-level').count()).resolves.toBe(2);
+    expect(await stepHintBox.locator('.hint-level').nth(1).innerText()).toContain(levels[1]!.replace(/`/g, '').slice(0, 20));
+    expect(await stepHintBox.locator('.hint-level').nth(1).innerText()).not.toContain(levels[2]!.replace(/`/g, ''));
+
+    // ---- a failed check offers its hint's first level, then the next one ------------------
+    await page.getByRole('button', { name: 'Check this step' }).click();
+    await page.waitForSelector('.results .summary.fail', { timeout: 60_000 });
+    const redResult = page.locator('.result[data-check="red-exists"]');
+    await expect(redResult.locator('.hint-level').count()).resolves.toBe(1);
+    expect(await redResult.locator('.hint-level').first().innerText()).toContain(en(redHint[0]!).replace(/`/g, '').slice(0, 20));
+    await redResult.getByRole('button', { name: 'Another hint' }).click();
+    await expect(redResult.locator('.hint-level').count()).resolves.toBe(2);
+    expect(await redResult.getByRole('button', { name: 'Another hint' }).count(), 'no more levels to reveal').toBe(0);
+    await shot(page, 'lab-hints.png', '.result[data-check="red-exists"]');
+
+    // ---- the language switch shows the same results again in Korean -----------------------
+    const redTitle = first.checks.find((c) => c.id === 'red-exists')!.title!;
+    await expect(redResult.locator('.result-title').innerText()).resolves.toContain(en(redTitle));
+    await page.getByRole('button', { name: '한국어' }).click();
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('ko');
+    const ko = (t: Text) => (typeof t === 'string' ? t : (t.ko ?? t.en));
+    await expect(redResult.locator('.result-title').innerText()).resolves.toContain(ko(redTitle));
+    await expect(redResult.locator('.hint-level').count()).resolves.toBe(2);
+    expect(await redResult.locator('.hint-level').first().innerText()).toContain(ko(redHint[0]!).replace(/`/g, '').slice(0, 12));
+    await expect(redResult.locator('.hint-label').first().innerText()).resolves.toBe(`힌트 ${redHint.length}개 중 1번째`);
+    await expect(page.locator('.results .summary.fail').innerText()).resolves.toMatch(/실패/);
+    await page.locator('#lang-switch button[data-locale="en"]').click();
+    await expect(redResult.locator('.result-title').innerText()).resolves.toContain(en(redTitle));
+
+    // ---- finish step 1 with its Run buttons, leave a mark, then restart at step 2 ----------
+    for (const button of await page.locator('.step .run-button').all()) {
+      await button.click();
+      await page.waitForTimeout(300);
+    }
+    await waitForTerminalText(page, 'blue');
+    await page.getByRole('button', { name: 'Check this step' }).click();
+    await page.waitForSelector('.results .summary.pass', { timeout: 60_000 });
+    await page.getByRole('button', { name: /Next step/ }).click();
+    await page.locator('.term-panel:not([hidden]) .xterm-screen').click();
+    await page.keyboard.type('touch /root/learner-mark; echo marked-$((5*5))\n', { delay: 5 });
+    await waitForTerminalText(page, 'marked-25');
+    const before = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), `netdojo.session.${LAB}`))!) as { id: string; token: string };
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: /^Restart the sandbox at step 2/ }).click();
+    await page.waitForSelector('.sandbox-notice:has-text("Sandbox restarted at step 2.")', { timeout: 120_000 });
+    await waitConnected(page);
+    await waitForTerminalText(page, '[Sandbox restarted at step 2.]');
+    const after = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), `netdojo.session.${LAB}`))!) as { id: string; token: string };
+    created.push(after);
+    expect(after.id, 'the page follows the session to its new sandbox').not.toBe(before.id);
+    expect(after.token).toBe(before.token);
+    await expect(page.locator('.progress').getAttribute('aria-valuenow')).resolves.toBe('1');
+    await expect(page.locator('#step-title').innerText()).resolves.toBe(en(lab.steps[1]!.title));
+    await page.locator('.term-panel:not([hidden]) .xterm-screen').click();
+    await page.keyboard.type('ip netns; test -e /root/learner-mark && echo mark-$((0+1))-kept || echo fresh-$((6*7))\n', { delay: 5 });
+    await waitForTerminalText(page, 'fresh-42');
+    const screen = await terminalText(page);
+    expect(screen).toMatch(/red/);
+    expect(screen).not.toContain('mark-1-kept');
+    await shot(page, 'lab-restart.png');
+    const old = await fetch(`${base}/api/sessions/${before.id}`, { headers: { authorization: `Bearer ${before.token}` } }).then((r) => r.json() as Promise<{ status: string }>);
+    expect(old.status).toBe('ended');
+
+    // restarted from elsewhere (the API, another tab): the page follows the session to its new sandbox
+    const viaApi = await api<{ id: string }>(`/api/sessions/${after.id}/steps/${first.id}/restart`, { method: 'POST', headers: { authorization: `Bearer ${after.token}` } });
+    created.push({ id: viaApi.id, token: after.token });
+    await page.waitForSelector('.sandbox-notice:has-text("Sandbox restarted at step 1.")', { timeout: 60_000 });
+    await waitConnected(page);
+    await waitForTerminalText(page, '[Sandbox restarted at step 1.]');
+    const followed = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), `netdojo.session.${LAB}`))!) as { id: string };
+    expect(followed.id).toBe(viaApi.id);
+    await page.locator('.term-panel:not([hidden]) .xterm-screen').click();
+    await page.keyboard.type('echo namespaces-$(ip netns | wc -l)-here\n', { delay: 5 });
+    await waitForTerminalText(page, 'namespaces-0-here');
+
+    // ---- a multi-host lab: a run block switches to its host's tab, then types there -------
+    const multi = await api<LabDetail>('/api/labs/linux-routing');
+    expect(multi.hosts.length).toBeGreaterThan(1);
+    await page.goto(`${base}/labs/linux-routing`);
+    await page.locator('.start-box .btn').click();
+    await waitConnected(page);
+    const firstBlock = commandsOf(en(multi.steps[0]!.text))[0]!;
+    expect(firstBlock.host, 'every run block of a multi-host lab names its host').toBeTruthy();
+    const other = multi.hosts.find((h) => h !== firstBlock.host)!;
+    await page.getByRole('tab', { name: new RegExp(`^\\s*${other}\\b`) }).click();
+    await expect(page.locator('.tab[aria-selected="true"] .tab-label').innerText()).resolves.toBe(other);
+    await page.locator('.step .run-wrap').first().locator('.run-button').click();
+    await expect(page.locator('.tab[aria-selected="true"] .tab-label').innerText()).resolves.toBe(firstBlock.host);
+    await waitConnected(page);
+    await waitForPrompt(page, firstBlock.lines[firstBlock.lines.length - 1]!);
+    expect(await terminalText(page)).toContain(firstBlock.lines[0]!);
+    await shot(page, 'lab-run-host.png');
+    // typed into that host's terminal only, not the one that was active
+    await page.getByRole('tab', { name: new RegExp(`^\\s*${other}\\b`) }).click();
+    await expect(page.locator('.tab[aria-selected="true"] .tab-label').innerText()).resolves.toBe(other);
+    expect(await terminalText(page)).not.toContain(firstBlock.lines[0]!);
+    const multiSession = JSON.parse((await page.evaluate(() => localStorage.getItem('netdojo.session.linux-routing')))!) as { id: string; token: string };
+    expect(created.map((c) => c.id)).toContain(multiSession.id);
+
+    expect(pageErrors, 'no errors in the page').toEqual([]);
   }, 420_000);
 });
