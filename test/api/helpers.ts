@@ -53,7 +53,11 @@ export async function startServer(dataDir: string, args: string[] = []): Promise
     } catch {
       /* not up yet */
     }
-    if (i > 1200) throw new Error(`server did not start: ${out}`); // the capability probe starts a container: slow on a loaded engine
+    if (i > 1200) {
+      // a server that never answered must not outlive the test (it would keep a warm pool running)
+      proc.kill('SIGKILL');
+      throw new Error(`server did not start: ${out}`); // the capability probe starts a container: slow on a loaded engine
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
