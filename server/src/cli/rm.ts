@@ -21,7 +21,9 @@ export function register(program: Command): void {
           missing++;
           continue;
         }
-        await provider.destroy({ provider: provider.name, sessionId, labId: '' });
+        await provider.destroy({ provider: provider.name, sessionId, labId: '' }).catch((err: unknown) => {
+          throw new UserError(err instanceof Error ? err.message : String(err), 1);
+        });
         const after = await provider.leftovers(sessionId);
         if (after.length) throw new UserError(`could not remove everything of ${sessionId}: ${after.join(', ')} remain`, 1);
         process.stdout.write(`removed ${sessionId} (${before.length} object${before.length === 1 ? '' : 's'})\n`);

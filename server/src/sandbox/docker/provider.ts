@@ -360,12 +360,16 @@ export class DockerProvider implements Provider {
           }),
       ),
     );
+    // every removal is tried even when one fails; what remains is reported once, with the engine's reasons
+    const reasons: string[] = [];
+    const attempt = (what: string, fn: () => Promise<unknown>) =>
+      retry(fn).catch((err: unknown) => void reasons.push(`${what}: ${(err as { json?: { message?: string } }).json?.message ?? String(err)}`));
     const ns = await docker().listNetworks({ filters });
-    await Promise.all(ns.map((n) => retry(() => docker().getNetwork(n.Id).remove())));
+    await Promise.all(ns.map((n) => attempt(`network ${n.Name}`, () => docker().getNetwork(n.Id).remove())));
     const vs = (await docker().listVolumes({ filters })).Volumes ?? [];
-    await Promise.all(vs.map((v) => retry(() => docker().getVolume(v.Name).remove({ force: true }))));
+    await Promise.all(vs.map((v) => attempt(`volume ${v.Name}`, () => docker().getVolume(v.Name).remove({ force: true }))));
     const left = await this.leftovers(ref.sessionId);
-    if (left.length) throw new Error(`sandbox ${ref.sessionId}: could not remove ${left.join(', ')}`);
+    if (left.length) throw new Error(`sandbox ${ref.sessionId}: could not remove ${left.join(', ')}${reasons.length ? ` (${reasons.join('; ')})` : ''}`);
   }
 
   async leftovers(sessionId: string): Promise<string[]> {
