@@ -33,7 +33,33 @@ private_sysfs() {
 }
 private_sysfs
 
+DATA_DIR=/var/lib/netdojo
+DATA_ROOT=$DATA_DIR/docker
+DATA_IMG=$DATA_DIR/docker-data.btrfs
+
+# Simple quotas only: full qgroup accounting slows every container create/remove to a crawl, and
+# it charges a container's snapshot with every byte of its image, so any image bigger than the
+# quota fails its first write (EDQUOT at chown). The live mode is read from sysfs, not from the
+# superblock's incompat flag: that flag stays set after simple quotas were turned off, and Docker
+# turns *full* quotas on by itself when it meets a filesystem without quotas.
+qgroup_mode() {
+  local uuid; uuid=$(findmnt -no UUID "$DATA_ROOT" 2>/dev/null | head -1)
+  [ -n "$uuid" ] && cat "/sys/fs/btrfs/$uuid/qgroups/mode" 2>/dev/null || echo none
+}
+ensure_simple_quotas() {
+  mountpoint -q "$DATA_ROOT" && [ "$(findmnt -no FSTYPE "$DATA_ROOT" | head -1)" = btrfs ] || return 0
+  local mode; mode=$(qgroup_mode)
+  [ "$mode" = squota ] && return 0
+  if [ "$mode" != none ]; then
+    log "btrfs quotas on $DATA_ROOT are in '$mode' mode: turning them off to turn on simple quotas"
+    btrfs quota disable "$DATA_ROOT"
+  fi
+  if python3 "$(dirname "$0")/btrfs-simple-quota.py" "$DATA_ROOT"; then log "btrfs simple quotas on"
+  else log "WARNING: this kernel has no btrfs simple quotas (needs Linux >= 6.7): sandboxes get no disk quota"; fi
+}
+
 if engine_has_userns; then
+  ensure_simple_quotas
   log "engine with userns-remap is running"
   exit 0
 fi
@@ -63,9 +89,6 @@ fi
 # The data root is a sparse, loop-mounted btrfs image, so nothing about the host's own
 # filesystem needs to change. NETDOJO_DOCKER_DISK sets its size (default: 60% of free space,
 # at most 200G); NETDOJO_DOCKER_BTRFS=0 keeps the host's filesystem and overlay2 (no quotas).
-DATA_DIR=/var/lib/netdojo
-DATA_ROOT=$DATA_DIR/docker
-DATA_IMG=$DATA_DIR/docker-data.btrfs
 storage_json=""
 if [ "${NETDOJO_DOCKER_BTRFS:-1}" != 0 ] && { grep -qw btrfs /proc/filesystems 2>/dev/null || modprobe btrfs 2>/dev/null; }; then
   mkdir -p "$DATA_ROOT"
@@ -81,16 +104,7 @@ if [ "${NETDOJO_DOCKER_BTRFS:-1}" != 0 ] && { grep -qw btrfs /proc/filesystems 2
     log "mounting $DATA_IMG on $DATA_ROOT"
     mount -o loop "$DATA_IMG" "$DATA_ROOT"
   fi
-  # Simple quotas only: full qgroup accounting slows every container create/remove to a crawl.
-  flags=$(btrfs inspect-internal dump-super "$DATA_IMG" | awk '/^incompat_flags/ {print $2}')
-  if [ $(( ${flags:-0} & 0x10000 )) -eq 0 ]; then
-    if btrfs qgroup show "$DATA_ROOT" >/dev/null 2>&1; then
-      log "turning off full btrfs qgroup accounting (slow, once)"
-      btrfs quota disable "$DATA_ROOT"
-    fi
-    if python3 "$(dirname "$0")/btrfs-simple-quota.py" "$DATA_ROOT"; then log "btrfs simple quotas on"
-    else log "WARNING: this kernel has no btrfs simple quotas (needs Linux >= 6.7): sandboxes get no disk quota"; fi
-  fi
+  ensure_simple_quotas
   storage_json=$(printf ',\n  "data-root": "%s",\n  "storage-driver": "btrfs"' "$DATA_ROOT")
 else
   log "WARNING: no btrfs here: sandboxes get no disk quota (a learner can fill the host's disk)"
