@@ -187,8 +187,15 @@ export class HostTerminal {
       this.setStatus('exited', typeof msg.code === 'number' ? String(msg.code) : '');
       this.ws?.close(TerminalClose.normal);
     } else if (msg.type === 'error') {
-      this.term.write(`\r\n\x1b[31m[${msg.message || 'terminal error'}]\x1b[0m\r\n`);
+      // CAN first: the stream may have stopped inside an escape sequence that would swallow the notice
+      this.term.write(`\x18\r\n\x1b[31m[${msg.message || 'terminal error'}]\x1b[0m\r\n`);
     }
+  }
+
+  /** reset() neither drops queued writes nor resets the parser: a stream that stopped inside an OSC
+   *  or a half character would swallow the replay. CAN + RIS go through the parser in order. */
+  private freshScreen(): void {
+    this.term.write('\x18\x1bc');
   }
 
   private onReady(offset: number, newShell: boolean): void {
@@ -198,13 +205,13 @@ export class HostTerminal {
       this.written = offset;
     } else if (newShell) {
       // The server restarted and opened a new shell: its offsets start over, nothing to skip.
-      this.term.reset();
+      this.freshScreen();
       this.written = offset;
     } else if (offset < wanted) {
       this.skip = wanted - offset;
     } else if (offset > wanted) {
       // Output we never saw fell out of the server's ring: start the screen afresh.
-      this.term.reset();
+      this.freshScreen();
       this.written = offset;
     }
     this.received = offset;

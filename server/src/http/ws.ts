@@ -143,9 +143,10 @@ export function terminalRoute(app: FastifyInstance, service: SessionService, hub
           if ((phase as string) === 'closed') return; // the socket went away while the shell started
           terminal = opened.terminal;
           if (terminal.exited) return close(1001, 'the session ended'); // ended while the shell started
-          if (!opened.fresh) await terminal.resize(size).catch(() => undefined);
           service.touch(id);
           terminal.attach(client, auth.resumeFrom ?? null, opened.fresh);
+          // a re-attached screen may hold only the replay: make full-screen programs draw it again
+          if (!opened.fresh) terminal.redraw(size).catch((err: unknown) => log.warn({ err: String(err) }, 'resize failed'));
           phase = 'open';
           for (const p of pending.splice(0)) handle(p.data, p.binary);
         } catch (err) {

@@ -1,9 +1,11 @@
 // Terminal bridge: keeps each sandbox shell alive independently of the socket that shows it.
 // A shell is identified by (session, host, terminal name); a reconnect re-attaches to the same
 // shell and resumes from the scrollback ring; a shell without a client is closed after a grace
-// period. Output is batched into frames and paced by the client's acknowledgements (flow.ts).
+// period. Output is batched into frames that end between UTF-8 characters and paced by the
+// client's acknowledgements (flow.ts); a re-attach makes full-screen programs redraw (redraw()).
 import type { ServerControl } from '../protocol/terminal.js';
 import type { TerminalSize, TerminalStream } from '../sandbox/types.js';
+import { incompleteTail } from './boundary.js';
 import { DEFAULT_FLOW, FlowWindow, type FlowLimits } from './flow.js';
 import { Scrollback } from './scrollback.js';
 
@@ -39,7 +41,8 @@ export const DEFAULT_BRIDGE: BridgeOptions = {
   flow: DEFAULT_FLOW,
   scrollbackBytes: 2 * 1024 * 1024,
   graceMs: 5 * 60_000,
-  maxFrameBytes: 256 * 1024,
+  // xterm.js parses a write of more than 128 KiB in 128 KiB pieces, cutting characters (boundary.ts, incompleteTail)
+  maxFrameBytes: 128 * 1024,
   coalesceMs: 4,
   maxTerminalsPerSession: 8,
   resizeIntervalMs: 250,
@@ -66,6 +69,8 @@ export class Terminal {
   /** absolute offset of the end of what was handed to the current client */
   private sent = 0;
   private pendingSize: TerminalSize | undefined;
+  /** the pending size is to be applied by redraw() */
+  private pendingRedraw = false;
   private resizing: Promise<void> | undefined;
   private lastResizeAt = -Infinity;
   /** Docker resize calls made (coalescing is observable in tests) */
@@ -97,7 +102,7 @@ export class Terminal {
     return this.sourcePaused;
   }
 
-  /** attaches a client (replacing any previous one) and replays output after `resumeFrom` */
+  /** attaches a client (replacing any previous one) and replays output from `resumeFrom` (or the boundary before it: Scrollback.since) */
   attach(client: TerminalClient, resumeFrom: number | null, fresh: boolean): void {
     if (this.client) {
       this.flush();
@@ -109,9 +114,22 @@ export class Terminal {
     this.batchBytes = 0;
     const { offset, data } = this.ring.since(resumeFrom);
     this.flow = new FlowWindow(this.opts.flow, offset);
-    this.sent = offset + data.length;
+    // frames end between characters (incompleteTail); a character the shell has not finished waits for the next frame
+    const held = incompleteTail(data);
+    const replay = data.subarray(0, data.length - held);
+    if (held > 0) {
+      this.batch = [data.subarray(replay.length)];
+      this.batchBytes = held;
+    }
+    this.sent = offset + replay.length;
     client.sendControl({ type: 'ready', offset, shell: fresh ? 'new' : 'resumed' });
-    for (let i = 0; i < data.length; i += this.opts.maxFrameBytes) client.sendData(data.subarray(i, i + this.opts.maxFrameBytes), this.written);
+    for (let i = 0; i < replay.length; ) {
+      let end = Math.min(replay.length, i + this.opts.maxFrameBytes);
+      const cut = end < replay.length ? incompleteTail(replay, end) : 0;
+      if (end - cut > i) end -= cut;
+      client.sendData(replay.subarray(i, end), this.written);
+      i = end;
+    }
     this.updateSource();
   }
 
@@ -147,16 +165,37 @@ export class Terminal {
     return this.resizing;
   }
 
+  /**
+   * Resizes the TTY to `size` by way of a size one row different, so that it changes even when
+   * `size` is the current one: the kernel signals SIGWINCH only on a change, and full-screen
+   * programs (vim, less, top) redraw on it for a client that re-attached to a blank screen.
+   * Coalesced with resize(); the two steps go out back to back.
+   */
+  redraw(size: TerminalSize): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.pendingRedraw = true;
+    return this.resize(size);
+  }
+
   private async applySizes(): Promise<void> {
     while (this.pendingSize && !this.exited) {
       const wait = this.lastResizeAt + this.opts.resizeIntervalMs - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const size = this.pendingSize;
+      const redraw = this.pendingRedraw;
       this.pendingSize = undefined;
+      this.pendingRedraw = false;
       if (!size || this.exited) break;
       this.lastResizeAt = performance.now();
-      this.resizeCalls++;
-      await this.stream.resize(size);
+      try {
+        if (redraw) {
+          this.resizeCalls++;
+          await this.stream.resize({ cols: size.cols, rows: size.rows > 1 ? size.rows - 1 : size.rows + 1 });
+        }
+      } finally {
+        this.resizeCalls++;
+        await this.stream.resize(size); // even after a failed first step: never leave the TTY a row short
+      }
     }
   }
 
@@ -172,7 +211,7 @@ export class Terminal {
   async close(opts: { killShell?: boolean; reason?: string } = {}): Promise<void> {
     this.stopGrace();
     if (this.client) {
-      this.flush();
+      this.flush(true);
       this.client.close(1001, opts.reason ?? 'the session ended');
       this.client = undefined;
     }
@@ -206,7 +245,8 @@ export class Terminal {
     if (!this.sourcePaused) this.updateSource();
   }
 
-  private flush(): void {
+  /** sends the batch, but for a character it ends in the middle of (incompleteTail), unless this is the last frame */
+  private flush(last = false): void {
     clearTimeout(this.flushTimer);
     clearImmediate(this.flushImmediate);
     this.flushTimer = undefined;
@@ -214,9 +254,12 @@ export class Terminal {
     if (!this.client || this.batchBytes === 0) return;
     this.lastFlushAt = performance.now();
     this.inputSinceFlush = false;
-    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
-    this.batch = [];
-    this.batchBytes = 0;
+    const all = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    const held = last ? 0 : incompleteTail(all);
+    this.batch = held > 0 ? [all.subarray(all.length - held)] : [];
+    this.batchBytes = held;
+    if (held === all.length) return;
+    const data = held > 0 ? all.subarray(0, all.length - held) : all;
     this.sent += data.length;
     this.client.sendData(data, this.written);
   }
@@ -242,7 +285,7 @@ export class Terminal {
 
   private onExit(): void {
     if (this.exited) return;
-    this.flush();
+    this.flush(true);
     this.markGone();
     if (this.client) {
       this.client.sendControl({ type: 'exit', code: null });

@@ -1,10 +1,17 @@
 // A bounded ring of recent terminal output addressed by absolute byte offsets, so a client
-// that reconnects can say "I have everything up to N" and get exactly the bytes after N.
+// that reconnects can say "I have everything up to N" and get the bytes after N. The ring is
+// trimmed, and replays start, only where a screen can start parsing (boundary.ts): never inside
+// a UTF-8 character or an escape sequence. A replay may therefore start a little before the
+// offset asked for; `since` says where it starts, and a client that kept its screen skips what it has.
+import { SequenceState } from './boundary.js';
+
 export class Scrollback {
   private chunks: Buffer[] = [];
   private size = 0;
   /** absolute offset of the first byte still held */
   private startOffset = 0;
+  /** the parser state at startOffset (clean unless one sequence outgrew the whole ring) */
+  private head = new SequenceState();
 
   constructor(readonly capacity: number) {}
 
@@ -25,26 +32,71 @@ export class Scrollback {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.size > this.capacity) {
-      const head = this.chunks[0]!;
-      const excess = this.size - this.capacity;
-      if (head.length <= excess) {
-        this.chunks.shift();
-        this.size -= head.length;
-        this.startOffset += head.length;
-      } else {
-        this.chunks[0] = head.subarray(excess);
-        this.size -= excess;
-        this.startOffset += excess;
+    if (this.size > this.capacity) this.trim(this.size - this.capacity);
+  }
+
+  /** drops `excess` bytes from the front and then on to the next boundary (all of it, if none is held) */
+  private trim(excess: number): void {
+    let skip = excess;
+    while (this.chunks.length > 0) {
+      const c = this.chunks[0]!;
+      const upTo = Math.min(skip, c.length);
+      this.head.advance(c, 0, upTo);
+      skip -= upTo;
+      const at = skip > 0 ? -1 : this.head.advanceToClean(c, upTo);
+      if (at >= 0 && at < c.length) {
+        this.chunks[0] = c.subarray(at);
+        this.drop(at);
+        return;
       }
+      this.chunks.shift();
+      this.drop(c.length);
+      if (at === c.length) return;
     }
   }
 
-  /** bytes from `from` (clamped into the held range) to the end, and the offset they start at */
+  private drop(n: number): void {
+    this.size -= n;
+    this.startOffset += n;
+  }
+
+  /**
+   * Output to replay for a client that has the bytes before `from`: from the last boundary at or
+   * before `from` (so a client with a fresh screen parses it whole and one that kept its screen
+   * skips `from - offset` bytes), or from the ring's first boundary when `from` is absent, not held,
+   * or not a byte offset at all. `offset` is where `data` starts; it is never past `end`.
+   */
   since(from: number | null | undefined): { offset: number; data: Buffer } {
-    let offset = from ?? this.startOffset;
-    if (!Number.isFinite(offset) || offset < this.startOffset || offset > this.end) offset = this.startOffset;
-    let skip = offset - this.startOffset;
+    const held = typeof from === 'number' && Number.isFinite(from) && from >= this.startOffset && from <= this.end;
+    const target = held ? Math.floor(from) : this.startOffset;
+    const state = this.head.copy();
+    let offset = -1;
+    let pos = this.startOffset;
+    for (const c of this.chunks) {
+      if (pos + c.length <= target) {
+        const last = state.advanceLastClean(c);
+        if (last >= 0) offset = pos + last;
+      } else {
+        // the chunk holding the target, or one after it: stop at the target's boundary, or else
+        // (one sequence outgrew the ring) take the first boundary after it
+        const at = Math.max(0, target - pos);
+        const last = state.advanceLastClean(c, 0, at);
+        if (last >= 0) offset = pos + last;
+        if (offset >= 0) break;
+        const next = state.advanceToClean(c, at);
+        if (next >= 0) {
+          offset = pos + next;
+          break;
+        }
+      }
+      pos += c.length;
+    }
+    if (offset < 0) offset = this.end; // no boundary held at all: nothing to replay
+    return { offset, data: this.slice(offset) };
+  }
+
+  private slice(from: number): Buffer {
+    let skip = from - this.startOffset;
     const out: Buffer[] = [];
     for (const c of this.chunks) {
       if (skip >= c.length) {
@@ -54,6 +106,6 @@ export class Scrollback {
       out.push(skip > 0 ? c.subarray(skip) : c);
       skip = 0;
     }
-    return { offset, data: Buffer.concat(out) };
+    return Buffer.concat(out);
   }
 }

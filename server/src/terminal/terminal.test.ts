@@ -225,3 +225,65 @@ describe('Terminal under attack', () => {
     await hub.closeSession('s');
   });
 });
+
+describe('Terminal resume and redraw', () => {
+  const opts = { flow: { highWater: 1024, lowWater: 256 }, scrollbackBytes: 4096, graceMs: 60_000, maxFrameBytes: 8, coalesceMs: 0, maxTerminalsPerSession: 8, resizeIntervalMs: 0 };
+
+  it('replays a resume inside a colour code from its start, and counts acks from there', async () => {
+    const hub = new TerminalHub(opts);
+    const sh = fakeShell();
+    const { terminal } = await hub.open('s', 'host', 'main', async () => sh.ts);
+    const a = recorder();
+    terminal.attach(a.client, null, true);
+    sh.out.write('$ \x1b[38;5;196mred\x1b[0m 한글\r\n');
+    await tick();
+    terminal.detach(a.client);
+    // the client claims it has 6 bytes: "$ \x1b[38" (it cut the frame, or lies)
+    const b = recorder();
+    terminal.attach(b.client, 6, false);
+    expect(b.control[0]).toEqual({ type: 'ready', offset: 2, shell: 'resumed' });
+    expect(b.text()).toBe('\x1b[38;5;196mred\x1b[0m 한글\r\n');
+    expect(b.data.every((d) => d.length <= 8)).toBe(true); // frames may split a sequence: the client parses them as one stream
+    const end = 2 + Buffer.byteLength(b.text());
+    // a client that counts from its own claim instead of from `ready` overshoots and is refused
+    expect(() => terminal.ack(6 + Buffer.byteLength(b.text()))).toThrow(AckBeyondSentError);
+    expect(() => terminal.ack(end)).not.toThrow();
+    // false acks change nothing and read nothing: stale, negative, not a number
+    for (const lie of [-1, 0, 1.5, Number.NaN]) expect(() => terminal.ack(lie)).not.toThrow();
+    for (const lie of [end + 1, Number.POSITIVE_INFINITY, 2 ** 53]) expect(() => terminal.ack(lie)).toThrow(AckBeyondSentError);
+    // a resume inside 한 starts at the character
+    const c = recorder();
+    const han = Buffer.byteLength('$ \x1b[38;5;196mred\x1b[0m ');
+    terminal.attach(c.client, han + 1, false);
+    expect(c.control[0]).toMatchObject({ offset: han });
+    expect(c.text()).toBe('한글\r\n');
+    await hub.closeSession('s');
+  });
+
+  it('makes the TTY size change on redraw, even to the size it has, so the kernel signals SIGWINCH', async () => {
+    const hub = new TerminalHub(opts);
+    const sh = fakeShell();
+    const sizes: Array<{ cols: number; rows: number }> = [];
+    sh.ts.resize = async (s) => void sizes.push(s);
+    const { terminal } = await hub.open('s', 'host', 'main', async () => sh.ts);
+    await terminal.resize({ cols: 80, rows: 24 });
+    await terminal.redraw({ cols: 80, rows: 24 });
+    expect(sizes).toEqual([{ cols: 80, rows: 24 }, { cols: 80, rows: 23 }, { cols: 80, rows: 24 }]);
+    sizes.length = 0;
+    await terminal.redraw({ cols: 30, rows: 1 });
+    expect(sizes).toEqual([{ cols: 30, rows: 2 }, { cols: 30, rows: 1 }]);
+    // a failed first step still leaves the TTY at the size asked for
+    sizes.length = 0;
+    let failOnce = true;
+    sh.ts.resize = async (s) => {
+      if (failOnce) {
+        failOnce = false;
+        throw new Error('engine busy');
+      }
+      sizes.push(s);
+    };
+    await expect(terminal.redraw({ cols: 100, rows: 40 })).rejects.toThrow('engine busy');
+    expect(sizes).toEqual([{ cols: 100, rows: 40 }]);
+    await hub.closeSession('s');
+  });
+});
