@@ -9,8 +9,8 @@ import { activeSessions, destroyActive } from '../server/src/runner/cleanup.js';
 import { replayMany } from '../server/src/runner/replay.js';
 import { toJUnit } from '../server/src/runner/report-junit.js';
 import type { LabRun, ReplayEvent, ReplaySummary } from '../server/src/runner/types.js';
-import { getProvider } from '../server/src/sandbox/providers.js';
-import type { Provider, ProviderName } from '../server/src/sandbox/types.js';
+import { defaultProviders } from '../server/src/sandbox/registry.js';
+import type { Provider } from '../server/src/sandbox/types.js';
 
 const FIXTURES = 'test/fixtures/replay';
 
@@ -29,7 +29,7 @@ function dockerObjects(sessionId: string): string[] {
 }
 
 let docker: Provider;
-const providerByName = async (name: ProviderName): Promise<Provider> => (name === 'docker' ? docker : getProvider(name));
+const providers = defaultProviders();
 const byId = (s: ReplaySummary, id: string): LabRun => {
   const r = s.labs.find((l) => l.id === id);
   if (!r) throw new Error(`no result for ${id}`);
@@ -37,7 +37,7 @@ const byId = (s: ReplaySummary, id: string): LabRun => {
 };
 
 beforeAll(async () => {
-  docker = await getProvider('docker');
+  docker = await providers.get('docker');
 });
 
 afterAll(async () => {
@@ -59,7 +59,7 @@ describe('replay of the netns labs', () => {
       variants: steps.reduce((n, st) => n + st.nearMisses.length + st.alternatives.length, 0),
     };
     // their near-misses and alternatives are proven by test/labs/linux-docker.test.ts; here, the base replay
-    summary = await replayMany(labs, { provider: providerByName, jobs: 2, variants: false, onEvent: (e) => events.push(e), handleSignals: false });
+    summary = await replayMany(labs, { provider: providers, jobs: 2, variants: false, onEvent: (e) => events.push(e), handleSignals: false });
   }, 600_000);
 
   it('both labs pass', () => {
@@ -125,7 +125,7 @@ describe('replay of broken, unrunnable and multi-host labs', () => {
   beforeAll(async () => {
     const labs = await load(FIXTURES);
     expect(labs.map((l) => l.lab.id).sort()).toEqual(['early-pass', 'kind-only', 'needs-kernel', 'solve-fails', 'two-hosts']);
-    summary = await replayMany(labs, { provider: providerByName, jobs: 2, handleSignals: false });
+    summary = await replayMany(labs, { provider: providers, jobs: 2, handleSignals: false });
   }, 900_000);
 
   it('a check that passes before its solve fails the lab, naming the step and the check', () => {

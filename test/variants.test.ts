@@ -18,8 +18,8 @@ import { consoleSummary } from '../server/src/runner/report-console.js';
 import { toJUnit } from '../server/src/runner/report-junit.js';
 import { replayMany } from '../server/src/runner/replay.js';
 import type { LabRun, ReplayEvent } from '../server/src/runner/types.js';
-import { getProvider } from '../server/src/sandbox/providers.js';
-import type { Provider, ProviderName } from '../server/src/sandbox/types.js';
+import { defaultProviders } from '../server/src/sandbox/registry.js';
+import type { Provider } from '../server/src/sandbox/types.js';
 
 const LAB = 'test/fixtures/variants/variants-demo';
 
@@ -31,10 +31,10 @@ function dockerObjects(sessionId: string): string[] {
 
 let docker: Provider;
 let loaded: LoadedLab;
-const providerByName = async (name: ProviderName): Promise<Provider> => (name === 'docker' ? docker : getProvider(name));
+const providers = defaultProviders();
 
 beforeAll(async () => {
-  docker = await getProvider('docker');
+  docker = await providers.get('docker');
   const { labs, problems } = await loadLabs([LAB]);
   expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
   loaded = labs[0]!;
@@ -49,7 +49,7 @@ describe('replay proves near-misses, alternatives and solve-twice', () => {
   const events: ReplayEvent[] = [];
 
   beforeAll(async () => {
-    const summary = await replayMany([loaded], { provider: providerByName, jobs: 2, onEvent: (e) => events.push(e), handleSignals: false, pollMs: 200 });
+    const summary = await replayMany([loaded], { provider: providers, jobs: 2, onEvent: (e) => events.push(e), handleSignals: false, pollMs: 200 });
     run = summary.labs[0]!;
   }, 400_000);
 
@@ -145,7 +145,7 @@ describe('one variant at a time', () => {
     const output = new PassThrough();
     let out = '';
     output.on('data', (d: Buffer) => (out += d.toString()));
-    const dev = new DevSession({ loaded, provider: providerByName, input, output, pollMs: 200 });
+    const dev = new DevSession({ loaded, providers, input, output, pollMs: 200 });
     const done = dev.run();
     const waitFor = async (re: RegExp) => {
       for (let i = 0; i < 1200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 250));

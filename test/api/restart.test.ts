@@ -1,7 +1,7 @@
 // Restart safety and cleanup: kill -9 of the server loses nothing; expired sessions and orphan
 // sandboxes are removed at start; the reaper ends idle sessions.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { getProvider } from '../../server/src/sandbox/providers.js';
+import { ProviderRegistry } from '../../server/src/sandbox/registry.js';
 import { serverScope } from '../../server/src/sessions/scope.js';
 import { loadLabFile } from '../../server/src/labs/loader.js';
 import { api, cleanup, created, createSession, dockerObjects, FIXTURE_LABS, gone, startServer, tempDir, Term, type Server } from './helpers.js';
@@ -76,7 +76,7 @@ describe('expiry and orphans', () => {
     await first.kill9();
     // a sandbox that no session owns (e.g. left by a crash during creation)
     // in the server's own scope: a server reconciles only the sandboxes of its data dir
-    const provider = await getProvider('docker', { docker: { scope: serverScope(dir) } });
+    const provider = await new ProviderRegistry({ scope: serverScope(dir) }).get('docker');
     const { lab } = await loadLabFile(join(FIXTURE_LABS, 'srv-netns/lab.yaml'));
     const orphanId = 'feedfacefeedfacefeedface';
     created.add(orphanId);

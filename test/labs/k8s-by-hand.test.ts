@@ -9,7 +9,7 @@ import { loadLabs } from '../../server/src/labs/loader.js';
 import { activeSessions, destroyActive } from '../../server/src/runner/cleanup.js';
 import { replayMany } from '../../server/src/runner/replay.js';
 import type { LabRun, ReplaySummary } from '../../server/src/runner/types.js';
-import { getProvider } from '../../server/src/sandbox/providers.js';
+import { defaultProviders } from '../../server/src/sandbox/registry.js';
 import type { Capabilities, Provider } from '../../server/src/sandbox/types.js';
 
 const TRACK = 'labs/k8s-by-hand';
@@ -53,7 +53,7 @@ const byId = (id: string): LabRun => {
 };
 
 beforeAll(async () => {
-  docker = await getProvider('docker');
+  docker = await defaultProviders().get('docker');
   caps = await docker.capabilities();
   const { labs, problems } = await loadLabs([TRACK]);
   expect(problems.filter((p) => p.severity === 'error')).toEqual([]);

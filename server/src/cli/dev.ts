@@ -3,8 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DevSession, DEV_HELP } from '../authoring/dev.js';
 import { loadLabFile } from '../labs/loader.js';
 import { LOCALES, type Locale } from '../labs/schema.js';
-import { getProvider } from '../sandbox/providers.js';
-import type { ProviderName } from '../sandbox/types.js';
+import { ProviderRegistry } from '../sandbox/registry.js';
 
 function locale(value: string): Locale {
   if (!(LOCALES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${LOCALES.join(', ')}`);
@@ -21,9 +20,8 @@ export function register(program: Command): void {
     .addHelpText('after', `\nAt the prompt:\n${DEV_HELP.slice(1).join('\n')}\n`)
     .action(async (file: string, opts: { locale: Locale; allowNoUserns?: boolean }) => {
       const loaded = await loadLabFile(file);
-      const provider = (name: ProviderName) =>
-        name === 'docker' && opts.allowNoUserns ? getProvider('docker', { docker: { allowNoUserns: true } }) : getProvider(name);
-      const session = new DevSession({ loaded, provider, locale: opts.locale });
+      const providers = new ProviderRegistry({ allowNoUserns: opts.allowNoUserns ?? false });
+      const session = new DevSession({ loaded, providers, locale: opts.locale });
       try {
         await session.run();
       } catch (err) {

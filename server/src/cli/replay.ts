@@ -7,8 +7,7 @@ import { loadLabs } from '../labs/loader.js';
 import { DEFAULT_LABS_DIR, displayPath } from '../labs/paths.js';
 import { formatProblem } from '../labs/source.js';
 import { LOCALES, type Locale, type LoadedLab } from '../labs/schema.js';
-import { getProvider } from '../sandbox/providers.js';
-import type { ProviderName } from '../sandbox/types.js';
+import { ProviderRegistry } from '../sandbox/registry.js';
 import { consoleSummary, progressLine } from '../runner/report-console.js';
 import { toJson } from '../runner/report-json.js';
 import { toJUnit } from '../runner/report-junit.js';
@@ -102,16 +101,8 @@ export function register(program: Command): void {
         if (wanted && !steps.includes(wanted)) throw new UserError(`no step '${wanted}' in lab ${labs[0]!.lab.id} (steps: ${steps.join(', ')})`);
       }
 
-      const provider = (name: ProviderName) =>
-        name === 'docker' && opts.allowNoUserns ? getProvider('docker', { docker: { allowNoUserns: true } }) : getProvider(name);
-      // one docker provider instance for the whole run, so capabilities are probed once
-      const cache = new Map<ProviderName, ReturnType<typeof provider>>();
       const summary = await replayMany(labs, {
-        provider: (name) => {
-          let p = cache.get(name);
-          if (!p) cache.set(name, (p = provider(name)));
-          return p;
-        },
+        provider: new ProviderRegistry({ allowNoUserns: opts.allowNoUserns ?? false }),
         jobs: opts.jobs,
         locale: opts.locale,
         from: opts.from,

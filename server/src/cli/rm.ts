@@ -1,6 +1,6 @@
 // `netdojo rm <session…>`: remove a sandbox left up by `replay --keep` (or a crashed `netdojo dev`).
 import type { Command } from 'commander';
-import { getProvider, PROVIDER_NAMES } from '../sandbox/providers.js';
+import { defaultProviders, PROVIDER_NAMES } from '../sandbox/registry.js';
 import type { ProviderName } from '../sandbox/types.js';
 import { UserError } from '../util/errors.js';
 
@@ -11,8 +11,8 @@ export function register(program: Command): void {
     .argument('<sessions...>', 'session ids, e.g. replay-3f2a9c01de')
     .option('--provider <name>', `the provider that created them (${PROVIDER_NAMES.join(', ')})`, 'docker')
     .action(async (sessions: string[], opts: { provider: string }) => {
-      if (!(PROVIDER_NAMES as string[]).includes(opts.provider)) throw new UserError(`unknown provider '${opts.provider}' (${PROVIDER_NAMES.join(', ')})`);
-      const provider = await getProvider(opts.provider as ProviderName);
+      if (!(PROVIDER_NAMES as readonly string[]).includes(opts.provider)) throw new UserError(`unknown provider '${opts.provider}' (${PROVIDER_NAMES.join(', ')})`);
+      const provider = await defaultProviders().get(opts.provider as ProviderName);
       let missing = 0;
       for (const sessionId of sessions) {
         const before = await provider.leftovers(sessionId);

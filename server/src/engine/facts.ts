@@ -4,6 +4,7 @@
 // same time share one probe.
 import type Docker from 'dockerode';
 import { docker } from './client.js';
+import { ttlCache, type TtlCache } from './ttl.js';
 
 export interface EngineUp {
   reachable: true;
@@ -56,34 +57,18 @@ export function factsFromInfo(info: DockerInfo): EngineUp {
 
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
-export interface EngineProbe {
-  /** the facts, at most `ttlMs` old (a failed probe is retried on the next call) */
-  (opts?: { maxAgeMs?: number }): Promise<EngineFacts>;
-  /** forget the cached facts (after restarting the engine) */
-  reset(): void;
-}
+/** the facts, at most `ttlMs` old (a failed probe is retried on the next call); reset() after restarting the engine */
+export type EngineProbe = TtlCache<EngineFacts>;
 
 export function engineProbe(ttlMs = 15_000, client: () => Docker = docker): EngineProbe {
-  let cached: { at: number; facts: EngineFacts } | undefined;
-  let inFlight: Promise<EngineFacts> | undefined;
-  const probe = (async (opts: { maxAgeMs?: number } = {}) => {
-    const maxAge = opts.maxAgeMs ?? ttlMs;
-    if (cached && cached.facts.reachable && Date.now() - cached.at < maxAge) return cached.facts;
-    inFlight ??= client()
+  const probe = (): Promise<EngineFacts> =>
+    client()
       .info()
       .then(
         (info: unknown) => factsFromInfo(info as DockerInfo),
         (err: unknown): EngineFacts => ({ reachable: false, error: firstLine(err) }),
-      )
-      .then((facts) => {
-        cached = { at: Date.now(), facts };
-        return facts;
-      })
-      .finally(() => (inFlight = undefined));
-    return inFlight;
-  }) as EngineProbe;
-  probe.reset = () => (cached = undefined);
-  return probe;
+      );
+  return ttlCache(probe, { ttlMs, keep: (facts) => facts.reachable });
 }
 
 /** the process's engine facts (15 s time-to-live) */

@@ -2,6 +2,7 @@
 // Gauges are read from the live objects at scrape time; latencies are measured at the HTTP edge
 // (the time a learner waits), so the core stays free of metrics code.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WarmPool } from '../sessions/pool.js';
 import type { SessionService } from '../sessions/service.js';
@@ -103,11 +104,7 @@ export function installMetrics(app: FastifyInstance, src: MetricsSources): Regis
     registers: [registry],
   });
 
-  const previousOnEnd = src.service.onEnd;
-  src.service.onEnd = async (id, reason) => {
-    ended.inc({ reason: endReasonLabel(reason) });
-    await previousOnEnd(id, reason);
-  };
+  src.service.onEnd((_id, reason) => void ended.inc({ reason: endReasonLabel(reason) }));
 
   const started = new WeakMap<FastifyRequest, bigint>();
   const codes = new WeakMap<FastifyRequest, string>();
@@ -143,3 +140,11 @@ export function installMetrics(app: FastifyInstance, src: MetricsSources): Regis
   });
   return registry;
 }
+
+/** GET /metrics and the edge timings, over the sessions, the store, the warm pool and the terminals. */
+export const metricsPlugin = fp(
+  async (app) => {
+    installMetrics(app, { service: app.sessions, store: app.store, pool: app.pool, hub: app.terminals });
+  },
+  { name: 'metrics', fastify: '5.x', dependencies: ['edge', 'sessions', 'store', 'pool', 'terminals'] },
+);

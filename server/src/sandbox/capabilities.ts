@@ -1,7 +1,7 @@
 // What this host can run (labs whose `requires` cannot be met are skipped with the reason: docs/dev/architecture.md, "A replay").
 // Kernel features are probed inside a throwaway sandbox container (the host itself may lack iproute2,
-// and what matters is what a sandbox can do). Cached: a good result for CAPS_TTL_MS, a failed one
-// (engine down, probe container not started) only for CAPS_RETRY_MS, so it heals on its own.
+// and what matters is what a sandbox can do). Every call probes: the provider registry
+// (sandbox/registry.ts) keeps the result for its time-to-live.
 import { execa } from 'execa';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -50,36 +50,6 @@ export interface ProbeOptions {
   allowNoUserns?: boolean;
   /** the image to probe kernel features in (default netdojo/netbox) */
   image?: string;
-  /** the clock (tests) */
-  now?: () => number;
-}
-
-export const CAPS_TTL_MS = 10 * 60_000;
-export const CAPS_RETRY_MS = 15_000;
-
-let cached: { key: string; at: number; failed: boolean; value: Promise<Capabilities> } | undefined;
-
-/** a result that says more about the probe than about the host: retried soon */
-export function probeFailed(caps: Capabilities): boolean {
-  return !caps.has.docker || Object.values(caps.missing).some((m) => m.startsWith('cannot probe the kernel'));
-}
-
-export function probeCapabilities(opts: ProbeOptions = {}): Promise<Capabilities> {
-  const now = (opts.now ?? Date.now)();
-  const key = JSON.stringify([opts.allowNoUserns ?? false, opts.image ?? DEFAULT_IMAGE]);
-  if (cached && cached.key === key && now - cached.at < (cached.failed ? CAPS_RETRY_MS : CAPS_TTL_MS)) return cached.value;
-  const entry = { key, at: now, failed: false, value: probe(opts) };
-  entry.value.then(
-    (caps) => (entry.failed = probeFailed(caps)),
-    () => (entry.failed = true),
-  );
-  cached = entry;
-  return entry.value;
-}
-
-/** Forget the cached result (tests, or after the operator fixed something). */
-export function resetCapabilities(): void {
-  cached = undefined;
 }
 
 async function onPath(bin: string): Promise<boolean> {
@@ -87,7 +57,7 @@ async function onPath(bin: string): Promise<boolean> {
   return r.exitCode === 0;
 }
 
-async function probe(opts: ProbeOptions): Promise<Capabilities> {
+export async function probeCapabilities(opts: ProbeOptions = {}): Promise<Capabilities> {
   const has: Record<string, boolean> = {};
   const missing: Record<string, string> = {};
   const set = (req: string, ok: boolean, reason: string) => {
@@ -120,7 +90,8 @@ async function probe(opts: ProbeOptions): Promise<Capabilities> {
       set(req, r?.ok ?? false, `the kernel has no ${KERNEL_WORDS[feature] ?? feature} support (${cmd} failed: ${r?.detail || 'no answer'})`);
     }
   }
-  return { has, missing };
+  const probeError = !engine.reachable ? `the Docker engine does not answer (${engine.error})` : 'error' in kernel ? `cannot probe the kernel: ${kernel.error}` : undefined;
+  return { has, missing, ...(probeError ? { probeError } : {}) };
 }
 
 /**

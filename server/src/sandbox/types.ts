@@ -10,6 +10,11 @@ export interface Capabilities {
   has: Record<string, boolean>;
   /** requirement string → the reason it is unavailable ("kind is not installed") */
   missing: Record<string, string>;
+  /**
+   * set when the probe itself failed (engine down, probe container not started): the result says
+   * more about the probe than about the host, so the registry does not keep it
+   */
+  probeError?: string;
 }
 
 export interface SandboxRef {

@@ -3,50 +3,43 @@ import { loadLabs } from '../labs/loader.js';
 import { orderLabs } from '../labs/order.js';
 import type { LoadedLab } from '../labs/schema.js';
 import { unmet } from '../sandbox/capabilities.js';
-import type { Capabilities, Provider, ProviderName } from '../sandbox/types.js';
+import type { ProviderRegistry } from '../sandbox/registry.js';
+import type { Capabilities, ProviderName } from '../sandbox/types.js';
 
 export interface CatalogEntry extends LoadedLab {
   available: boolean;
   unavailableReason?: string;
 }
 
-export type ProviderSource = (name: ProviderName) => Promise<Provider>;
-
 export class Catalog {
   private byId = new Map<string, CatalogEntry>();
   problems: string[] = [];
 
-  constructor(private readonly providers: ProviderSource) {}
+  constructor(private readonly providers: ProviderRegistry) {}
 
   private loaded: LoadedLab[] = [];
-  private computedAt = 0;
-  private failed = false;
   private refreshing: Promise<void> | undefined;
 
   async load(paths: string[]): Promise<void> {
     const { labs, problems } = await loadLabs(paths);
     this.problems = problems.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`);
     this.loaded = labs;
-    await this.refresh(true);
+    await this.refresh();
   }
 
-  /** recomputes availability from the providers' capabilities (cached; retried soon after a failure) */
-  refresh(force = false): Promise<void> {
-    const age = Date.now() - this.computedAt;
-    if (!force && age < (this.failed ? 5_000 : 60_000)) return Promise.resolve();
+  /** recomputes availability from the providers' capabilities (the registry caches them) */
+  refresh(): Promise<void> {
     this.refreshing ??= this.compute().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 
   private async compute(): Promise<void> {
     const caps = new Map<ProviderName, Capabilities | string>();
-    let failed = false;
     const capsOf = async (name: ProviderName): Promise<Capabilities | string> => {
       if (!caps.has(name)) {
         try {
-          caps.set(name, await (await this.providers(name)).capabilities());
+          caps.set(name, await this.providers.capabilities(name));
         } catch (err) {
-          failed = true;
           caps.set(name, `the ${name} provider is not usable here: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
@@ -64,8 +57,6 @@ export class Catalog {
       next.set(loaded.lab.id, { ...loaded, available: reason === undefined, ...(reason ? { unavailableReason: reason } : {}) });
     }
     this.byId = next;
-    this.computedAt = Date.now();
-    this.failed = failed;
   }
 
   get(id: string): CatalogEntry | undefined {

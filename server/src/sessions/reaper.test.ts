@@ -24,7 +24,7 @@ describe('Reaper retention', () => {
     store.setStatus('old0000000000000000000000', 'ended', 'idle', now - 31 * day);
     store.setStatus('new0000000000000000000000', 'ended', 'idle', now - 29 * day);
     const service = { store, due: () => [], sweepStopped: async () => {}, log: { info: () => {}, error: () => {} } } as unknown as SessionService;
-    const reaper = new Reaper(service, [], 60_000, { retentionMs: 30 * day });
+    const reaper = new Reaper(service, 60_000, { retentionMs: 30 * day });
     await reaper.tick();
     expect(store.get('old0000000000000000000000')).toBeUndefined();
     expect(store.get('new0000000000000000000000')).toMatchObject({ status: 'ended' });

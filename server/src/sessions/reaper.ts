@@ -1,6 +1,4 @@
 // Ends sessions past their TTL or idle timeout, and now and then sweeps for orphan sandboxes.
-import type { ProviderName } from '../sandbox/types.js';
-import { reconcile } from './reconcile.js';
 import type { SessionService } from './service.js';
 
 export class Reaper {
@@ -10,7 +8,6 @@ export class Reaper {
 
   constructor(
     private readonly service: SessionService,
-    private readonly providerNames: ProviderName[],
     private readonly intervalMs: number,
     private readonly opts: { retentionMs?: number } = {},
     /** every how many ticks to sweep the providers for orphans */
@@ -45,7 +42,7 @@ export class Reaper {
         const purged = this.service.store.purgeEndedBefore(Date.now() - this.opts.retentionMs);
         if (purged) this.service.log.info({ purged }, 'purged ended sessions past their retention');
       }
-      if (this.ticks++ % this.sweepEvery === this.sweepEvery - 1) await reconcile(this.service, this.providerNames, { startup: false });
+      if (this.ticks++ % this.sweepEvery === this.sweepEvery - 1) await this.service.reconcile({ startup: false });
     } catch (err) {
       this.service.log.error({ err: String(err) }, 'reaper pass failed');
     }

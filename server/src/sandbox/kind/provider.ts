@@ -104,6 +104,7 @@ export class KindProvider implements Provider {
   async capabilities(): Promise<Capabilities> {
     const has: Record<string, boolean> = {};
     const missing: Record<string, string> = {};
+    let probeError: string | undefined;
     const kubectl = await this.cli.run(this.kubectl, ['version', '--client'], { timeoutMs: 15_000 });
     has.kubectl = !kubectl.notFound && kubectl.exitCode === 0;
     if (!has.kubectl) missing.kubectl = kubectl.notFound ? 'kubectl is not installed (not on PATH)' : `kubectl does not run: ${lastLine(kubectl)}`;
@@ -117,7 +118,7 @@ export class KindProvider implements Provider {
           () => '',
           (err: Error) => err.message.split('\n')[0] ?? 'no answer',
         );
-      if (engine) missing.kind = `kind needs Docker: the Docker engine does not answer (${engine})`;
+      if (engine) missing.kind = probeError = `kind needs Docker: the Docker engine does not answer (${engine})`;
       else if (!has.kubectl) missing.kind = `kind labs need kubectl: ${missing.kubectl}`;
     }
     has.kind = !missing.kind;
@@ -127,7 +128,7 @@ export class KindProvider implements Provider {
     const kernel = kernelFeatures(this.o.sysModule);
     Object.assign(has, kernel.has);
     Object.assign(missing, kernel.missing);
-    return { has, missing };
+    return { has, missing, ...(probeError ? { probeError } : {}) };
   }
 
   private files(cluster: string): { config: string; kubeconfig: string; record: string } {
