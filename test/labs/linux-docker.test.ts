@@ -9,8 +9,8 @@ import type { LoadedLab } from '../../server/src/labs/schema.js';
 import { activeSessions, destroyActive } from '../../server/src/runner/cleanup.js';
 import { replayMany } from '../../server/src/runner/replay.js';
 import type { ReplayEvent, ReplaySummary } from '../../server/src/runner/types.js';
-import { getProvider } from '../../server/src/sandbox/providers.js';
-import type { Provider, ProviderName } from '../../server/src/sandbox/types.js';
+import { defaultProviders } from '../../server/src/sandbox/registry.js';
+import type { Provider } from '../../server/src/sandbox/types.js';
 
 // exactly these (a lab added to the two tracks is added here)
 const LAB_PATHS = [
@@ -19,6 +19,7 @@ const LAB_PATHS = [
   'linux/netns-bridge',
   'linux/netns-nat',
   'linux/dns-basics',
+  'linux/troubleshooting',
   'docker/docker-network-modes',
   'docker/docker-port-mapping',
   'docker/pod-pause-container',
@@ -70,7 +71,7 @@ const security = new Map<string, Promise<HostSecurity>>();
 const sessions: string[] = [];
 
 beforeAll(async () => {
-  docker = await getProvider('docker');
+  docker = await defaultProviders().get('docker');
   const loaded = await loadLabs(LAB_PATHS.map((p) => `labs/${p}`));
   expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
   labs = loaded.labs;
@@ -88,7 +89,7 @@ beforeAll(async () => {
       }
     })));
   };
-  summary = await replayMany(labs, { provider: async (name: ProviderName) => (name === 'docker' ? docker : getProvider(name)), jobs: 3, onEvent });
+  summary = await replayMany(labs, { provider: defaultProviders(), jobs: 3, onEvent });
 }, 3_600_000);
 
 afterAll(async () => {

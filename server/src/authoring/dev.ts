@@ -16,13 +16,16 @@ import { unmetRequirement } from '../runner/replay.js';
 import type { ActionsResult } from '../steps/actions.js';
 import { bringToStep, checkStep, proveStep, runLabSetup, runSolve, runStepSetup, type StepContext } from '../steps/lifecycle.js';
 import { emptyVariantRun, proveVariant, variantsOf } from '../steps/variants.js';
-import type { Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
+import { allFaults, labWithFaults } from '../steps/faults.js';
+import type { ProviderRegistry } from '../sandbox/registry.js';
+import type { Provider, Sandbox, SandboxRef } from '../sandbox/types.js';
 import { UserError } from '../util/errors.js';
 import { keptHelp } from './kept.js';
 
 export interface DevOptions {
   loaded: LoadedLab;
-  provider: (name: ProviderName) => Promise<Provider>;
+  /** where the sandbox's provider and what this host can run come from */
+  providers: ProviderRegistry;
   input?: NodeJS.ReadStream | NodeJS.ReadableStream;
   output?: NodeJS.WriteStream | NodeJS.WritableStream;
   locale?: Locale;
@@ -50,6 +53,10 @@ export const DEV_HELP = [
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const mark = (r: CheckResult) => (r.pass ? '✓' : '✗');
+
+
+/** each loaded lab with every fault of its troubleshooting steps injected (reloaded labs get a new entry) */
+const withAllFaults = new WeakMap<LoadedLab, Lab>();
 
 export class DevSession {
   private loaded: LoadedLab;
@@ -86,7 +93,10 @@ export class DevSession {
   }
 
   private get lab(): Lab {
-    return this.loaded.lab;
+    // a troubleshooting step is authored with every fault injected, as replay proves it
+    let lab = withAllFaults.get(this.loaded);
+    if (!lab) withAllFaults.set(this.loaded, (lab = labWithFaults(this.loaded.lab, allFaults(this.loaded.lab))));
+    return lab;
   }
 
   private say(line = ''): void {
@@ -221,8 +231,8 @@ export class DevSession {
 
   private async createSandbox(): Promise<void> {
     const lab = this.lab;
-    this.provider = await this.opts.provider(lab.environment.provider);
-    const unmet = unmetRequirement(lab, await this.provider.capabilities());
+    this.provider = await this.opts.providers.get(lab.environment.provider);
+    const unmet = unmetRequirement(lab, await this.opts.providers.capabilities(lab.environment.provider));
     if (unmet) throw new UserError(`this machine cannot run ${lab.id}: ${unmet}`);
     const sessionId = `dev-${randomBytes(5).toString('hex')}`;
     this.ref = { provider: this.provider.name, sessionId, labId: lab.id };
@@ -384,9 +394,11 @@ export class DevSession {
 
   /** One near-miss or alternative, from a second fresh sandbox brought to the start of its step. */
   async tryVariant(i: number, id: string): Promise<void> {
-    const step = this.lab.steps[i]!;
-    const variants = variantsOf(step);
+    const variants = variantsOf(this.loaded.lab.steps[i]!);
     const v = variants.find((x) => x.spec.id === id);
+    // a fault's variant: that fault alone is injected (as in replay)
+    const lab = v?.fault ? labWithFaults(this.loaded.lab, { ...allFaults(this.loaded.lab), [this.loaded.lab.steps[i]!.id]: [v.fault] }) : this.lab;
+    const step = lab.steps[i]!;
     if (!v) throw new UserError(`step ${step.id} has no near-miss or alternative '${id}'${variants.length ? ` (it has: ${variants.map((x) => x.spec.id).join(', ')})` : ''}`);
     const provider = this.provider;
     if (!provider) throw new UserError('there is no provider yet');
@@ -399,7 +411,7 @@ export class DevSession {
       const sandbox = await provider.create(this.lab, { sessionId, labDir: this.loaded.dir, signal: this.abort.signal });
       ref = sandbox.ref;
       this.trying = { provider, ref };
-      const ctx = this.ctx(sandbox);
+      const ctx = { ...this.ctx(sandbox), lab };
       const ready = await bringToStep(ctx, i);
       if (!ready.ok) return this.say(`try ${name}: FAILED: could not bring the sandbox to ${step.id}: ${ready.error}`);
       const run = await proveVariant(ctx, step, v, emptyVariantRun(step, v, this.locale));

@@ -15,7 +15,7 @@ import { evaluateNetns } from './netns.js';
 import { evaluateSysctl, sysctlPath } from './sysctl.js';
 import { typedAlternative } from './typed-hint.js';
 import { evaluateLinkOutput } from './link.js';
-import { evaluatePing, parsePing } from './ping.js';
+import { evaluatePing, parsePing, pingCommand } from './ping.js';
 import { evaluateRouteOutput, type IpRoute } from './route.js';
 import { evaluateShell } from './shell.js';
 import { canonicalPrefix } from './util.js';
@@ -69,6 +69,12 @@ describe('ping', () => {
     const o = evaluatePing(PingCheck.parse({ to: '192.168.15.2' }), probe('ping-ok'), 'host (netns red)');
     expect(o.pass).toBe(true);
     expect(o.message).toMatch(/^192\.168\.15\.2 answers from host \(netns red\): 2 sent, 2 received, 0% loss, rtt avg [\d.]+ ms$/);
+  });
+  it('sends from a given source address and names it', () => {
+    const spec = PingCheck.parse({ to: '198.51.100.10', from: '192.168.15.5' });
+    expect(pingCommand(spec)).toBe("LC_ALL=C ping -n -c 2 -i 0.2 -W 1 -I '192.168.15.5' -- '198.51.100.10'");
+    expect(evaluatePing(spec, probe('ping-ok'), 'node').expected).toBe('198.51.100.10 answers ping from node (source 192.168.15.5)');
+    expect(() => PingCheck.parse({ to: 'x', from: 'eth0; reboot' })).toThrow();
   });
   it('fails on 100% loss and says so', () => {
     const o = evaluatePing(PingCheck.parse({ to: '192.168.15.3', count: 3 }), probe('ping-loss'), 'host (netns red)');

@@ -19,7 +19,8 @@ export interface PingStats {
 
 export function pingCommand(spec: PingSpec): string {
   // -i 0.2 keeps a passing check fast; -W 1 bounds the wait for the last reply.
-  return `LC_ALL=C ping -n -c ${spec.count} -i 0.2 -W 1 -- ${sq(spec.to)}`;
+  const from = spec.from ? ` -I ${sq(spec.from)}` : '';
+  return `LC_ALL=C ping -n -c ${spec.count} -i 0.2 -W 1${from} -- ${sq(spec.to)}`;
 }
 
 export function parsePing(stdout: string): PingStats | undefined {
@@ -43,6 +44,7 @@ export function parsePing(stdout: string): PingStats | undefined {
 
 export function evaluatePing(spec: PingSpec, res: ExecResult, where = 'the host'): CheckOutcome {
   const wantReply = spec.expect === 'reply';
+  if (spec.from) where = `${where} (source ${spec.from})`;
   const expected = wantReply ? `${spec.to} answers ping from ${where}` : `${spec.to} does not answer ping from ${where}`;
   const stats = parsePing(res.stdout);
   if (!stats) {

@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .description('check lab files (schema, ids, hosts, regexes, addresses, assets) without running anything')
     .argument('[paths...]', 'lab folders, lab.yaml files, or directories searched for lab.yaml', [DEFAULT_LABS_DIR])
     .option('--json', 'print the result as JSON')
-    .option('--strict', 'treat warnings as errors (exit 1 on any problem), and warn about steps whose solve has more than one command or whose checks judge more than existence but that declare no near-misses')
+    .option('--strict', 'treat warnings as errors (exit 1 on any problem), and warn about steps whose solve has more than one command or whose checks judge more than existence but that declare no near-misses, or with fewer than two hint levels while other steps of the lab have them')
     .action(async (paths: string[], opts: { json?: boolean; strict?: boolean }) => {
       const report = await validate(paths, opts.strict);
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

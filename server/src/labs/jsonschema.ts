@@ -10,7 +10,7 @@ export const LAB_SCHEMA_ID = 'urn:netdojo:schema:lab:v1';
 
 /** The JSON Schema of a lab file as written by instructors (defaults are optional). */
 export function labJsonSchema(): Record<string, unknown> {
-  const { $schema, ...rest } = z.toJSONSchema(Lab, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const { $schema, ...rest } = z.toJSONSchema(Lab, { io: 'input', target: 'draft-2020-12', reused: 'ref' }) as Record<string, unknown>;
   return {
     $schema,
     $id: LAB_SCHEMA_ID,

@@ -221,6 +221,11 @@ describe('validate --strict: non-trivial steps need near-misses', () => {
     expect(nonTrivial(stepOf(['ip netns add red'], [{ id: 'a', link: { name: 'veth0', type: 'veth', host: 'n' } }, { id: 'b', route: { dst: '10.0.0.0/24', absent: true } }]))).toBeUndefined();
     expect(nonTrivial(stepOf(['true'], [{ id: 'a', passesBeforeSolve: true, ping: { to: '10.0.0.1' } }, { id: 'b', kubectl: { get: 'svc/web' } }]))).toBeUndefined();
   });
+  it('a step for watching (every check passes before its solve) is trivial, however long its solve', () => {
+    const watch = { id: 'a', passesBeforeSolve: true, capture: { interface: 'eth0', filter: 'icmp', send: { ping: '10.0.0.1' }, matches: 'echo request' } };
+    expect(nonTrivial(stepOf(['tcpdump -i eth0 &', 'ping -c 1 10.0.0.1'], [watch]))).toBeUndefined();
+    expect(nonTrivial(stepOf(['tcpdump -i eth0 &', 'ping -c 1 10.0.0.1'], [watch, { id: 'b', link: { name: 'x' } }]))).toBe('its solve has 2 commands');
+  });
   it('more than one command, or a check about state or content, is not', () => {
     expect(solveCommands(Step.parse({ id: 's', title: 's', text: 's', solve: [{ run: '# comment\nip link add a \\\n  type dummy\n\nip link set a up' }, { run: 'true' }], checks: [{ id: 'a', shell: { run: 'true' } }] }).solve)).toBe(3);
     expect(nonTrivial(stepOf(['a', 'b'], [{ id: 'a', link: { name: 'x' } }]))).toBe('its solve has 2 commands');

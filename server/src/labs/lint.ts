@@ -2,6 +2,7 @@
 // Each problem points at the node it is about.
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { hintLevels } from './hints.js';
 import { schemaFileFor, relPosix, SCHEMA_REL_PATH } from './paths.js';
 import { CHECK_KINDS, Lab, Regex, Text, type Action, type Check, type Step } from './schema.js';
 import { closest, sameSchema, suggestion, walkSchema, type LabSource, type Path, type Problem } from './source.js';
@@ -70,14 +71,14 @@ function folderRules({ lab, src }: LintInput): Problem[] {
   return out;
 }
 
-function duplicates<T>(items: readonly T[], name: (t: T) => string, path: (i: number) => Path, what: (n: string) => string, src: LabSource): Problem[] {
+function duplicates<T>(items: readonly T[], name: (t: T) => string, path: (i: number, all: readonly T[]) => Path, what: (n: string) => string, src: LabSource): Problem[] {
   const first = new Map<string, number>();
   const out: Problem[] = [];
   items.forEach((item, i) => {
     const n = name(item);
     const prev = first.get(n);
     if (prev === undefined) first.set(n, i);
-    else out.push(src.problem(path(i), `duplicate ${what(n)} (first at line ${src.position(path(prev)).line})`));
+    else out.push(src.problem(path(i, items), `duplicate ${what(n)} (first at line ${src.position(path(prev, items)).line})`));
   });
   return out;
 }
@@ -86,8 +87,13 @@ function uniqueIds({ lab, src }: LintInput): Problem[] {
   return [
     ...duplicates(lab.steps, (s) => s.id, (i) => ['steps', i, 'id'], (n) => `step id '${n}'`, src),
     ...lab.steps.flatMap((s, si) =>
-      duplicates(s.checks, (c) => c.id, (i) => ['steps', si, 'checks', i, 'id'], (n) => `check id '${n}' in step '${s.id}'`, src),
+      duplicates(
+        // a step's checks and its faults' checks run side by side: their ids share one space
+        [...s.checks.map((c, i) => ({ id: c.id, path: ['steps', si, 'checks', i, 'id'] as Path })),
+          ...s.faults.flatMap((f, fi) => f.checks.map((c, i) => ({ id: c.id, path: ['steps', si, 'faults', fi, 'checks', i, 'id'] as Path })))],
+        (c) => c.id, (i, all) => all[i]!.path, (n) => `check id '${n}' in step '${s.id}'`, src),
     ),
+    ...lab.steps.flatMap((s, si) => duplicates(s.faults, (f) => f.id, (i) => ['steps', si, 'faults', i, 'id'], (n) => `fault id '${n}' in step '${s.id}'`, src)),
     ...duplicates(lab.environment.hosts, (h) => h.name, (i) => ['environment', 'hosts', i, 'name'], (n) => `host '${n}'`, src),
     ...duplicates(lab.environment.networks, (n) => n.name, (i) => ['environment', 'networks', i, 'name'], (n) => `network '${n}'`, src),
   ];
@@ -101,6 +107,10 @@ function variantRules({ lab, src }: LintInput): Problem[] {
     const variants = [
       ...s.nearMisses.map((v, i) => ({ id: v.id, path: ['steps', si, 'nearMisses', i, 'id'] as Path })),
       ...s.alternatives.map((v, i) => ({ id: v.id, path: ['steps', si, 'alternatives', i, 'id'] as Path })),
+      ...s.faults.flatMap((f, fi) => [
+        ...f.nearMisses.map((v, i) => ({ id: v.id, path: ['steps', si, 'faults', fi, 'nearMisses', i, 'id'] as Path })),
+        ...f.alternatives.map((v, i) => ({ id: v.id, path: ['steps', si, 'faults', fi, 'alternatives', i, 'id'] as Path })),
+      ]),
     ];
     const first = new Map<string, Path>();
     for (const v of variants) {
@@ -112,6 +122,14 @@ function variantRules({ lab, src }: LintInput): Problem[] {
     s.nearMisses.forEach((v, i) => {
       if (v.fails !== undefined && !checkIds.includes(v.fails))
         out.push(src.problem(['steps', si, 'nearMisses', i, 'fails'], `near-miss '${v.id}' fails '${v.fails}', which is not a check of step '${s.id}'${suggestion(v.fails, checkIds)}`));
+    });
+    // a fault's near-miss is proven with that fault alone injected: it may name the step's checks or the fault's own
+    s.faults.forEach((f, fi) => {
+      const ids = [...checkIds, ...f.checks.map((c) => c.id)];
+      f.nearMisses.forEach((v, i) => {
+        if (v.fails !== undefined && !ids.includes(v.fails))
+          out.push(src.problem(['steps', si, 'faults', fi, 'nearMisses', i, 'fails'], `near-miss '${v.id}' fails '${v.fails}', which is not a check of step '${s.id}' or of fault '${f.id}'${suggestion(v.fails, ids)}`));
+      });
     });
   });
   return out;
@@ -135,12 +153,14 @@ export function solveCommands(actions: readonly Action[]): number {
 }
 
 /**
- * Why a step needs near-misses, or undefined for a trivial one. A step is trivial when its solve is
- * one command and each of its checks (other than passesBeforeSolve ones) only asks whether something
+ * Why a step needs near-misses, or undefined for a trivial one. A step is trivial when every check
+ * passes before its solve (it is for watching), or when its solve is one command and each of its checks (other than passesBeforeSolve ones) only asks whether something
  * exists: a link, netns, route, file or Kubernetes object named by the fields that identify it, with
  * nothing about its state, address or content.
  */
 export function nonTrivial(step: Step): string | undefined {
+  // an observation step (every check passes before its solve) has nothing a near-miss could fail
+  if (step.checks.every((c) => c.passesBeforeSolve)) return undefined;
   const commands = solveCommands(step.solve);
   if (commands > 1) return `its solve has ${commands} commands`;
   for (const check of step.checks) {
@@ -163,7 +183,20 @@ export function strictAdvice(lab: Lab, src: LabSource): Problem[] {
     if (why)
       out.push(src.problem(['steps', si, 'id'], `step '${step.id}' has no near-misses, but ${why}: add one per plausible mistake (docs/authoring.md, Variants)`, 'warning'));
   });
-  return out;
+  return [...out, ...hintAdvice(lab, src)];
+}
+
+/**
+ * Once some step of a lab gives its hint in levels, a step with a solve and fewer than two levels is
+ * a gap (like a missing translation: labs that give no levels at all are left alone).
+ */
+export function hintAdvice(lab: Lab, src: LabSource): Problem[] {
+  if (!lab.steps.some((s) => hintLevels(s.hint).length >= 2)) return [];
+  return lab.steps.flatMap((step, si) => {
+    if (!step.solve.length || hintLevels(step.hint).length >= 2) return [];
+    const has = step.hint === undefined ? 'no hint' : 'a one-level hint';
+    return [src.problem(['steps', si, step.hint === undefined ? 'id' : 'hint'], `step '${step.id}' has ${has}, while other steps of this lab give levels: nudge before telling (the idea → where to look → the command; docs/authoring.md#hints)`, 'warning')];
+  });
 }
 
 // ---- hosts ----
@@ -176,18 +209,27 @@ function actions(lab: Lab): Array<{ action: Action; path: Path }> {
     s.solve.forEach((action, i) => out.push({ action, path: ['steps', si, 'solve', i] }));
     s.nearMisses.forEach((v, vi) => v.solve.forEach((action, i) => out.push({ action, path: ['steps', si, 'nearMisses', vi, 'solve', i] })));
     s.alternatives.forEach((v, vi) => v.solve.forEach((action, i) => out.push({ action, path: ['steps', si, 'alternatives', vi, 'solve', i] })));
+    s.faults.forEach((f, fi) => {
+      const at: Path = ['steps', si, 'faults', fi];
+      f.inject.forEach((action, i) => out.push({ action, path: [...at, 'inject', i] }));
+      f.solve.forEach((action, i) => out.push({ action, path: [...at, 'solve', i] }));
+      f.nearMisses.forEach((v, vi) => v.solve.forEach((action, i) => out.push({ action, path: [...at, 'nearMisses', vi, 'solve', i] })));
+      f.alternatives.forEach((v, vi) => v.solve.forEach((action, i) => out.push({ action, path: [...at, 'alternatives', vi, 'solve', i] })));
+    });
   });
   return out;
 }
 
 /** Every check with its kind, its kind's body and their paths. */
 function checks(lab: Lab): Array<{ check: Check; kind: string; body: Record<string, unknown>; path: Path }> {
-  return lab.steps.flatMap((s, si) =>
-    s.checks.map((check, ci) => {
-      const kind = CHECK_KINDS.find((k) => k in check)!;
-      return { check, kind, body: (check as Record<string, unknown>)[kind] as Record<string, unknown>, path: ['steps', si, 'checks', ci, kind] as Path };
-    }),
-  );
+  const one = (check: Check, at: Path) => {
+    const kind = CHECK_KINDS.find((k) => k in check)!;
+    return { check, kind, body: (check as Record<string, unknown>)[kind] as Record<string, unknown>, path: [...at, kind] as Path };
+  };
+  return lab.steps.flatMap((s, si) => [
+    ...s.checks.map((check, ci) => one(check, ['steps', si, 'checks', ci])),
+    ...s.faults.flatMap((f, fi) => f.checks.map((check, ci) => one(check, ['steps', si, 'faults', fi, 'checks', ci]))),
+  ]);
 }
 
 function hostRules({ lab, src }: LintInput): Problem[] {

@@ -97,6 +97,7 @@ export const ShellCheck = z.strictObject({
 export const PingCheck = z.strictObject({
   ...Where,
   to: z.string().min(1),
+  from: Ipv4.optional().meta({ description: 'source address of the echo requests (ping -I): one of the host\'s own addresses, e.g. a pod-network address to prove NAT' }),
   count: z.number().int().min(1).max(20).default(2),
   expect: z.enum(['reply', 'no-reply']).default('reply'),
 });
@@ -203,12 +204,53 @@ export const CaptureCheck = z.strictObject({
 export const CHECK_KINDS = ['shell', 'ping', 'http', 'dns', 'iptables', 'route', 'link', 'netns', 'sysctl', 'file', 'capture', 'kubectl'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
+/**
+ * A check's `retry` window when the lab gives none (seconds). State that the solve itself writes
+ * and the server reads back (a namespace, a route, a rule, a sysctl, a file) is there when the
+ * solve returns; a link's carrier and operstate reach user space through the kernel's linkwatch,
+ * up to about 1 s late, hence 2 s. Kinds that wait on processes starting, traffic, resolvers or
+ * controllers keep 10 s. A near-miss costs its catching check's window, so this is most of what a
+ * replay with variants waits for.
+ */
+export const RETRY_DEFAULTS: Readonly<Record<CheckKind, number>> = {
+  netns: 2,
+  link: 2,
+  route: 2,
+  iptables: 2,
+  sysctl: 2,
+  file: 2,
+  shell: 10,
+  ping: 10,
+  http: 10,
+  dns: 10,
+  capture: 10,
+  kubectl: 10,
+};
+
+function retryDefaultsInWords(): string {
+  const byWindow = new Map<number, CheckKind[]>();
+  for (const kind of CHECK_KINDS) byWindow.set(RETRY_DEFAULTS[kind], [...(byWindow.get(RETRY_DEFAULTS[kind]) ?? []), kind]);
+  return [...byWindow].map(([s, kinds]) => `${s} s for ${kinds.map((k) => `\`${k}\``).join(', ')}`).join('; ');
+}
+
+/** The check's retry window in seconds: its own `retry`, or its kind's default. */
+export function retryOf(check: { retry?: number }): number {
+  if (check.retry !== undefined) return check.retry;
+  const kind = CHECK_KINDS.find((k) => k in check);
+  return kind ? RETRY_DEFAULTS[kind] : 10;
+}
+
 const CheckCommon = {
   id: Id,
   title: Text.optional(),
   hint: Hint.optional(),
   passesBeforeSolve: z.boolean().default(false).meta({ description: 'opt out of "must fail before the solve"' }),
-  retry: z.number().min(0).max(120).default(10).meta({ description: 'seconds to keep retrying a failing check after a solve' }),
+  retry: z
+    .number()
+    .min(0)
+    .max(120)
+    .optional()
+    .meta({ description: `seconds to keep retrying a failing check after a solve; default by kind: ${retryDefaultsInWords()}` }),
 };
 
 export const Check = z.union([
@@ -244,13 +286,33 @@ export const Alternative = z.strictObject({
 });
 export type Alternative = z.infer<typeof Alternative>;
 
+/**
+ * A fault a troubleshooting step may inject. Each session draws `pick` of the step's faults (seeded
+ * by the session); only the drawn faults are injected, shown (their symptoms) and checked.
+ */
+export const Fault = z.strictObject({
+  id: Id,
+  title: Text.meta({ description: 'what is broken (reports and instructors; the learner sees the symptom)' }),
+  symptom: Text.meta({ description: 'markdown: what the learner observes when this fault is drawn — the symptom, not the cause' }),
+  hint: Hint.optional().meta({ description: 'levels for the checks of this fault that declare no hint of their own' }),
+  inject: z.array(Action).min(1).meta({ description: 'breaks the sandbox; runs after the step\'s setup, like setup' }),
+  solve: z.array(Action).min(1).meta({ description: 'the repair (the Solve button and replay)' }),
+  checks: z
+    .array(Check)
+    .min(1)
+    .meta({ description: 'what is true once this fault is repaired: fail after its inject, pass after its solve, and never depend on another fault' }),
+  nearMisses: z.array(NearMiss).default([]).meta({ description: 'plausible wrong repairs; replay injects this fault alone and proves each is caught' }),
+  alternatives: z.array(Alternative).default([]).meta({ description: 'other correct repairs; replay injects this fault alone and proves each passes' }),
+});
+export type Fault = z.infer<typeof Fault>;
+
 export const Step = z.strictObject({
   id: Id,
   title: Text,
   text: Text.meta({ description: 'markdown; ```bash run blocks become click-to-run' }),
   setup: z.array(Action).default([]),
-  solve: z.array(Action).min(1),
-  checks: z.array(Check).min(1),
+  solve: z.array(Action).default([]).meta({ description: 'at least one action, unless the step declares faults' }),
+  checks: z.array(Check).default([]).meta({ description: 'at least one check, unless the step declares faults' }),
   hint: Hint.optional(),
   nearMisses: z
     .array(NearMiss)
@@ -261,6 +323,19 @@ export const Step = z.strictObject({
     .boolean()
     .default(true)
     .meta({ description: 'replay runs the solve a second time and re-checks; false when the solve cannot run twice' }),
+  faults: z
+    .array(Fault)
+    .default([])
+    .meta({ description: 'troubleshooting: faults of which each session draws `pick` at random; the drawn ones are injected after the setup' }),
+  pick: z.number().int().positive().optional().meta({ description: 'how many faults a session draws (default: all of them)' }),
+}).superRefine((step, ctx) => {
+  if (step.pick !== undefined && step.pick > step.faults.length)
+    ctx.addIssue({ code: 'custom', path: ['pick'], message: `pick ${step.pick} is more than the ${step.faults.length} faults this step declares` });
+  // without faults, solve and checks are required lists (reported like any missing required field)
+  if (!step.faults.length) {
+    if (!step.solve.length) ctx.addIssue({ code: 'invalid_type', expected: 'array', input: undefined, path: ['solve'], message: 'a step needs at least one solve action (or faults)' });
+    if (!step.checks.length) ctx.addIssue({ code: 'invalid_type', expected: 'array', input: undefined, path: ['checks'], message: 'a step needs at least one check (or faults)' });
+  }
 });
 export type Step = z.infer<typeof Step>;
 
