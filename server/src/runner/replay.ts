@@ -6,18 +6,18 @@ import { randomBytes } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { textIn, type Lab, type Locale, type LoadedLab } from '../labs/schema.js';
 import type { Capabilities, Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
-import { actionsFailed, bringToStep, fastForward, proveStep, runLabSetup, type StepContext } from '../steps/lifecycle.js';
+import { actionsFailed, bringToStep, fastForward, proveFaultStep, proveStep, runLabSetup, type StepContext } from '../steps/lifecycle.js';
+import { allFaults, labWithFaults } from '../steps/faults.js';
 import { emptyVariantRun, proveVariant, variantsOf, type Variant } from '../steps/variants.js';
 import type { VariantRun } from '../steps/types.js';
 import { installSignalCleanup, track, untrack } from './cleanup.js';
 import type { LabRun, ReplayEvent, ReplaySummary } from './types.js';
 import { unmet } from '../sandbox/capabilities.js';
-
-/** A provider, or a way to get one by name (rejects with the reason it is unavailable). */
-export type ProviderSource = Provider | ((name: ProviderName) => Promise<Provider>);
+import { ProviderRegistry } from '../sandbox/registry.js';
 
 export interface ReplayOptions {
-  provider: ProviderSource;
+  /** where providers and their capabilities come from; a bare provider stands for a registry of it alone */
+  provider: ProviderRegistry | Provider;
   /** sandboxes in use at the same time: labs and their variants (replayMany) */
   jobs?: number;
   locale?: Locale;
@@ -43,25 +43,14 @@ function newSessionId(): string {
   return `replay-${randomBytes(5).toString('hex')}`;
 }
 
-async function resolveProvider(source: ProviderSource, name: ProviderName): Promise<Provider | string> {
-  if (typeof source !== 'function') {
-    return source.name === name ? source : `this lab needs the ${name} provider (replay was given ${source.name})`;
-  }
+const registryOf = (source: ProviderRegistry | Provider): ProviderRegistry => (source instanceof ProviderRegistry ? source : ProviderRegistry.of(source));
+
+async function resolveProvider(providers: ProviderRegistry, name: ProviderName): Promise<Provider | string> {
   try {
-    return await source(name);
+    return await providers.get(name);
   } catch (err) {
     return `the ${name} provider is not available: ${err instanceof Error ? err.message : String(err)}`;
   }
-}
-
-const capsCache = new WeakMap<Provider, Promise<Capabilities>>();
-function capabilitiesOf(provider: Provider): Promise<Capabilities> {
-  let caps = capsCache.get(provider);
-  if (!caps) {
-    caps = provider.capabilities();
-    capsCache.set(provider, caps);
-  }
-  return caps;
 }
 
 /** The first unmet requirement, in words; undefined when the host can run the lab. */
@@ -193,7 +182,8 @@ export async function replayLab(loaded: LoadedLab, opts: ReplayOptions, limit: L
     announced = true;
   };
 
-  const provider = await resolveProvider(opts.provider, lab.environment.provider);
+  const providers = registryOf(opts.provider);
+  const provider = await resolveProvider(providers, lab.environment.provider);
   if (typeof provider === 'string') {
     announce();
     run.status = 'skipped';
@@ -202,7 +192,7 @@ export async function replayLab(loaded: LoadedLab, opts: ReplayOptions, limit: L
   }
   let caps: Capabilities;
   try {
-    caps = await capabilitiesOf(provider);
+    caps = await providers.capabilities(provider.name);
   } catch (err) {
     announce();
     run.failures.push(`could not find out what this host can run: ${message(err)}`);
@@ -263,16 +253,21 @@ export async function replayLab(loaded: LoadedLab, opts: ReplayOptions, limit: L
     } else {
       vr.sessionId = newSessionId();
       const use = await inSandbox(provider, loaded, vr.sessionId, opts, async (sandbox) => {
-        const ctx: StepContext = { lab, sandbox, locale, signal: opts.signal, pollMs: opts.pollMs };
+        // a fault's variant runs with that fault alone injected; every other fault is injected (and repaired on the way)
+        const vlab = labWithFaults(lab, { ...allFaults(lab), ...(v.fault ? { [lab.steps[index]!.id]: [v.fault] } : {}) });
+        const ctx: StepContext = { lab: vlab, sandbox, locale, signal: opts.signal, pollMs: opts.pollMs };
+        const b0 = Date.now();
         const ready = await bringToStep(ctx, index);
+        vr.timings = { ...vr.timings, bringMs: Date.now() - b0 };
         if (!ready.ok) {
           vr.status = 'failed';
           vr.reason = `step ${vr.step}, ${vr.kind} ${vr.id}: could not bring a sandbox to the step: ${ready.error}`;
           return;
         }
-        await proveVariant(ctx, lab.steps[index]!, v, vr);
+        await proveVariant(ctx, vlab.steps[index]!, v, vr);
       });
       vr.leftovers = use.leftovers;
+      vr.timings = { ...vr.timings, createMs: use.createMs, teardownMs: use.teardownMs };
       if (use.failures.length) {
         const why = `step ${vr.step}, ${vr.kind} ${vr.id}: ${use.failures.join('; ')}`;
         vr.reason = vr.status === 'failed' && vr.reason ? `${vr.reason}; ${why}` : why;
@@ -319,7 +314,8 @@ async function replaySteps(loaded: LoadedLab, sandbox: Sandbox, run: LabRun, opt
   }
   for (const step of lab.steps.slice(start, opts.step ? start + 1 : undefined)) {
     if (opts.signal?.aborted) throw new Error('interrupted');
-    const proof = await proveStep(ctx, step, {
+    const prove = step.faults.length ? proveFaultStep : proveStep;
+    const proof = await prove(ctx, step, {
       hooks: {
         phase: (phase) => emit?.({ type: 'phase', lab: lab.id, step: step.id, phase }),
         check: (phase, check, result) => emit?.({ type: 'check', lab: lab.id, step: step.id, phase, check, result }),
@@ -337,13 +333,15 @@ async function replaySteps(loaded: LoadedLab, sandbox: Sandbox, run: LabRun, opt
 export async function replayMany(labs: LoadedLab[], opts: ReplayOptions): Promise<ReplaySummary> {
   const started = Date.now();
   const limit = pLimit(Math.max(1, opts.jobs ?? 1));
+  // one registry for the whole run, so that what the host can run is probed once
+  const providers = registryOf(opts.provider);
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const uninstall = opts.handleSignals === false ? () => {} : installSignalCleanup(() => controller.abort());
   let results: LabRun[];
   try {
-    results = await Promise.all(labs.map((l) => replayLab(l, { ...opts, signal: controller.signal }, limit)));
+    results = await Promise.all(labs.map((l) => replayLab(l, { ...opts, provider: providers, signal: controller.signal }, limit)));
   } finally {
     uninstall();
     opts.signal?.removeEventListener('abort', onOuterAbort);

@@ -4,10 +4,12 @@
 // steps through here; fast-forward (bringing a sandbox to the start of a step) is setup + solve of
 // each earlier step.
 import { kindOf } from '../checks/index.js';
-import { textIn, type Step } from '../labs/schema.js';
+import { retryOf, textIn, type Step } from '../labs/schema.js';
 import { runActions, type ActionsResult } from './actions.js';
+import { runPlan, type PlannedAction } from './batch.js';
 import { checkStep, checkUntilSettled, type StepContext } from './checks.js';
-import type { CheckRun, RepeatRun, StepHooks, StepRun } from './types.js';
+import { proveFaultWalk, withFaults } from './faults.js';
+import type { CheckRun, RepeatRun, StepHooks, StepPhase, StepRun } from './types.js';
 
 export { checkStep, checkUntilSettled, type StepContext } from './checks.js';
 
@@ -47,29 +49,62 @@ export async function fastForward(ctx: StepContext, steps: readonly Step[], onSt
   for (const step of steps) {
     if (ctx.signal?.aborted) return { ok: false, error: 'interrupted' };
     onStep?.(step);
-    for (const [what, actions] of [['setup', step.setup], ['solve', step.solve]] as const) {
-      const res = await runActions(actions, ctx.sandbox, ctx.lab, ctx.signal);
-      if (!res.ok) return { ok: false, error: `step ${step.id} (fast-forward${target ? ` to ${target}` : ''}): ${actionsFailed(what, res)}` };
-    }
+    const res = await runPlan(planOf([step]), ctx.sandbox, ctx.lab, ctx.signal);
+    if (!res.ok) return { ok: false, error: `step ${step.id} (fast-forward${target ? ` to ${target}` : ''}): ${actionsFailed(res.failedWhat!.split('\0')[1]!, res)}` };
   }
   return { ok: true };
 }
 
+/** setup then solve of each step, in order, as one plan (runPlan batches what it can) */
+function planOf(steps: readonly Step[], skipFirstSetup = false): PlannedAction[] {
+  return steps.flatMap((step, i) => [
+    ...(i === 0 && skipFirstSetup ? [] : step.setup.map((action) => ({ action, what: `${step.id}\0setup` }))),
+    ...step.solve.map((action) => ({ action, what: `${step.id}\0solve` })),
+  ]);
+}
+
+export interface BringOptions {
+  /**
+   * the sandbox already ran the lab setup and the first step's setup (a warm-pool sandbox,
+   * prepareSandbox): they are not run again
+   */
+  prepared?: boolean;
+  /**
+   * judge the last fast-forwarded step: its checks must pass (each retried for its retry window
+   * only while it fails), or the fast-forward fails. The earlier steps' solves are judged
+   * by their exit status only (replay proves that a solve that exits 0 lands).
+   */
+  verify?: boolean;
+}
+
 /**
  * A fresh sandbox brought to the start of step `index`, after that step's setup: lab setup, then
- * setup + solve of every earlier step, then the step's own setup. Where each variant starts.
+ * setup + solve of every earlier step, then the step's own setup. Where each variant starts, and
+ * where a restarted session starts. The actions run batched (runPlan): few execs, no check polling.
  */
-export async function bringToStep(ctx: StepContext, index: number): Promise<FastForward> {
+export async function bringToStep(ctx: StepContext, index: number, opts: BringOptions = {}): Promise<FastForward> {
   const lab = ctx.lab;
-  if (lab.setup.length) {
-    const r = await runLabSetup(ctx);
+  const step = lab.steps[index]!;
+  if (!opts.prepared && lab.setup.length) {
+    const r = await runPlan(lab.setup.map((action) => ({ action, what: 'lab setup' })), ctx.sandbox, lab, ctx.signal);
     if (!r.ok) return { ok: false, error: actionsFailed('lab setup', r) };
   }
-  const ff = await fastForward(ctx, lab.steps.slice(0, index), undefined, lab.steps[index]!.id);
-  if (!ff.ok) return ff;
-  const step = lab.steps[index]!;
-  if (step.setup.length) {
-    const r = await runStepSetup(ctx, step);
+  const before = lab.steps.slice(0, index);
+  const ff = await runPlan(planOf(before, opts.prepared), ctx.sandbox, lab, ctx.signal);
+  if (!ff.ok) {
+    const [id, what] = ff.failedWhat!.split('\0');
+    return { ok: false, error: `step ${id} (fast-forward to ${step.id}): ${actionsFailed(what!, ff)}` };
+  }
+  const last = before.at(-1);
+  if (opts.verify && last?.checks.length) {
+    const settled = await checkUntilSettled(ctx, last);
+    const failed = settled.results.filter((r) => !r.pass);
+    if (failed.length) {
+      return { ok: false, error: `step ${last.id} (fast-forward to ${step.id}): its solve ran but did not land: ${failed.map((r) => `check ${r.id} fails: ${r.message}`).join('; ')}` };
+    }
+  }
+  if (step.setup.length && !(opts.prepared && index === 0)) {
+    const r = await runPlan(step.setup.map((action) => ({ action, what: 'setup' })), ctx.sandbox, lab, ctx.signal);
     if (!r.ok) return { ok: false, error: `step ${step.id}: ${actionsFailed('setup', r)}` };
   }
   return { ok: true };
@@ -87,6 +122,8 @@ export interface ProveOptions {
   /** run the step's setup first (default true; false when it already ran in this sandbox) */
   setup?: boolean;
   hooks?: StepHooks;
+  /** runs instead of the step's solve (a troubleshooting step's fault-by-fault repair); its failures fail the step */
+  solve?: () => Promise<{ result: ActionsResult; failures: string[] }>;
 }
 
 /** A CheckRun per check, not run yet. */
@@ -106,7 +143,7 @@ export const NOT_REPEATABLE_FIX = 'fix it or declare repeatable: false';
 /**
  * The replay rules for one step, in a sandbox at the start of the step: its setup, every check must
  * fail before the solve (unless passesBeforeSolve), the solve, every check must pass after it
- * (each retried for its `retry` seconds), then — unless `repeatable: false` — the solve again and
+ * (each retried for its retry window), then — unless `repeatable: false` — the solve again and
  * every check must still pass.
  */
 export async function proveStep(ctx: StepContext, step: Step, opts: ProveOptions = {}): Promise<StepProof> {
@@ -114,10 +151,19 @@ export async function proveStep(ctx: StepContext, step: Step, opts: ProveOptions
   const sr: StepRun = { id: step.id, title: textIn(step.title, ctx.locale ?? 'en'), status: 'failed', checks: checkRuns(ctx, step) };
   const failures: string[] = [];
   const at = `step ${step.id}`;
-  const stop = (): StepProof => ({ run: sr, failures, proceed: false });
+  const timings: Partial<Record<StepPhase, number>> = (sr.timings = {});
+  let phase: StepPhase | undefined;
+  let phaseStart = Date.now();
+  const enter = (next?: StepPhase): void => {
+    const now = Date.now();
+    if (phase) timings[phase] = (timings[phase] ?? 0) + now - phaseStart;
+    [phase, phaseStart] = [next, now];
+    if (next) hooks.phase?.(next);
+  };
+  const stop = (): StepProof => (enter(), { run: sr, failures, proceed: false });
 
   if (opts.setup !== false && step.setup.length) {
-    hooks.phase?.('setup');
+    enter('setup');
     sr.setup = await runStepSetup(ctx, step);
     hooks.actions?.('setup', sr.setup);
     if (!sr.setup.ok) {
@@ -126,7 +172,7 @@ export async function proveStep(ctx: StepContext, step: Step, opts: ProveOptions
     }
   }
 
-  hooks.phase?.('before');
+  enter('before');
   const before = await checkStep(ctx, step);
   const early: CheckRun[] = [];
   step.checks.forEach((check, i) => {
@@ -139,9 +185,11 @@ export async function proveStep(ctx: StepContext, step: Step, opts: ProveOptions
     hooks.check?.('before', cr, cr.before);
   });
 
-  hooks.phase?.('solve');
-  sr.solve = await runSolve(ctx, step);
+  enter('solve');
+  const custom = opts.solve ? await opts.solve() : undefined;
+  sr.solve = custom?.result ?? (await runSolve(ctx, step));
   hooks.actions?.('solve', sr.solve);
+  if (custom) failures.push(...custom.failures);
   if (!sr.solve.ok) {
     for (const cr of early) cr.status = 'failed';
     failures.push(...early.map((c) => c.reason!));
@@ -149,7 +197,7 @@ export async function proveStep(ctx: StepContext, step: Step, opts: ProveOptions
     return stop();
   }
 
-  hooks.phase?.('after');
+  enter('after');
   const after = await checkUntilSettled(ctx, step);
   let allPass = true;
   step.checks.forEach((check, i) => {
@@ -160,7 +208,8 @@ export async function proveStep(ctx: StepContext, step: Step, opts: ProveOptions
     if (cr.reason) cr.status = 'failed';
     else if (!result.pass) {
       cr.status = 'failed';
-      const waited = check.retry > 0 ? ` (retried for ${check.retry} s)` : '';
+      const window = retryOf(check);
+      const waited = window > 0 ? ` (retried for ${window} s${check.retry === undefined ? `, the ${kindOf(check)} default; a lab may set \`retry\`` : ''})` : '';
       cr.reason = `${at}, check ${check.id}: still fails after the solve${waited}: ${result.message}`;
     } else cr.status = 'passed';
     if (!result.pass) allPass = false;
@@ -172,14 +221,25 @@ export async function proveStep(ctx: StepContext, step: Step, opts: ProveOptions
 
   if (!step.repeatable) sr.again = { status: 'skipped', reason: 'repeatable: false' };
   else {
-    hooks.phase?.('again');
+    enter('again');
     sr.again = await solveAgain(ctx, step, (res) => hooks.actions?.('again', res));
     if (sr.again.status === 'failed') failures.push(sr.again.reason!);
     hooks.again?.(sr.again);
   }
   sr.status = failures.length ? 'failed' : 'passed';
+  enter();
   // a second solve that failed part-way may leave a state the next steps do not expect
   return { run: sr, failures, proceed: sr.again.status !== 'failed' || sr.again.checks?.every((c) => c.pass) === true };
+}
+
+/**
+ * A troubleshooting step, proven for every fault it declares (not a draw): all injected after the
+ * setup, every check fails; the faults are repaired one by one, each one's checks pass and the
+ * others' still fail (steps/faults.ts, proveFaultWalk); then the usual rules (all pass, solve again).
+ */
+export function proveFaultStep(ctx: StepContext, step: Step, opts: ProveOptions = {}): Promise<StepProof> {
+  const all = withFaults(step, step.faults.map((f) => f.id));
+  return proveStep(ctx, all, { ...opts, solve: () => proveFaultWalk(ctx, step) });
 }
 
 /** Solve twice is harmless: the solve runs again and every check still passes. */

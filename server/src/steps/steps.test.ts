@@ -14,6 +14,8 @@ import { emptyVariantRun, proveVariant, variantsOf } from './variants.js';
 const root = mkdtempSync(join(tmpdir(), 'netdojo-steps-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let sandboxes = 0;
+/** execs of every folder sandbox so far (batching is measured as a difference) */
+let execs = 0;
 
 /** A sandbox whose hosts are folders; scripts run with bash in the host's folder. */
 function folderSandbox(hosts = ['node1', 'node2']): { sandbox: Sandbox; dir: (host: string) => string } {
@@ -27,7 +29,8 @@ function folderSandbox(hosts = ['node1', 'node2']): { sandbox: Sandbox; dir: (ho
       if (!hosts.includes(host)) return Promise.reject(new Error(`no host ${host}`));
       const started = Date.now();
       return new Promise((resolve) => {
-        const child = spawn('bash', ['-c', script], { cwd: dir(host), timeout: opts.timeoutMs ?? 10_000 });
+        execs++;
+        const child = spawn('bash', ['-c', script], { cwd: dir(host), timeout: opts.timeoutMs ?? 10_000, env: { ...process.env, ...opts.env } });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -159,6 +162,52 @@ describe('fast-forward', () => {
     for (const f of ['lab-setup', 'one-setup', 'one-solve']) expect(existsSync(join(dir('node1'), f)), f).toBe(true);
     expect(existsSync(join(dir('node2'), 'two-setup'))).toBe(true);
     expect(existsSync(join(dir('node1'), 'two-solve'))).toBe(false);
+  });
+  it('bringToStep batches consecutive actions on one host into one exec, each still its own `bash -e`', async () => {
+    const many = labOf([
+      step({ id: 'one', setup: [{ run: 'x=1; touch a' }], solve: [{ run: 'test -z "$x"; false; touch never' }, { run: 'touch b' }] }),
+      step({ id: 'two', solve: [{ run: 'touch c' }] }),
+      step({ id: 'three', setup: [{ host: 'node2', run: 'touch d' }] }),
+    ]);
+    const { ctx, dir } = ctxFor(many);
+    const before = execs;
+    expect(await bringToStep(ctx, 2)).toMatchObject({ ok: false, error: expect.stringMatching(/^step one \(fast-forward to three\): solve failed: `test -z "\$x"; false; touch never` on node1: exit 1/) });
+    // the failed action stopped the batch where it failed: `set -e` held inside it, nothing after it ran
+    expect(['a', 'never', 'b', 'c'].map((f) => existsSync(join(dir('node1'), f)))).toEqual([true, false, false, false]);
+    expect(execs - before).toBe(1);
+
+    const fixed = labOf([...many.steps.slice(0, 1).map((s) => ({ ...s, solve: [{ run: 'touch b' }, { run: 'touch b2' }] })), ...many.steps.slice(1)] as never);
+    const ok = ctxFor(fixed);
+    const n = execs;
+    expect(await bringToStep(ok.ctx, 2)).toEqual({ ok: true });
+    for (const f of ['a', 'b', 'b2', 'c']) expect(existsSync(join(ok.dir('node1'), f)), f).toBe(true);
+    expect(existsSync(join(ok.dir('node2'), 'd'))).toBe(true);
+    // node1: setup + 2 solves + the next step's solve in one exec; node2's setup in another
+    expect(execs - n).toBe(2);
+  });
+  it('in a batch, each action keeps its own timeout', async () => {
+    const slow = labOf([step({ id: 'one', solve: [{ run: 'touch quick' }, { run: 'sleep 5', timeout: 1 }, { run: 'touch after' }] }), step({ id: 'two' })]);
+    const { ctx, dir } = ctxFor(slow);
+    expect(await bringToStep(ctx, 1)).toEqual({ ok: false, error: 'step one (fast-forward to two): solve failed: `sleep 5` on node1: timed out after 1 s' });
+    expect(['quick', 'after'].map((f) => existsSync(join(dir('node1'), f)))).toEqual([true, false]);
+  });
+  it('bringToStep from a prepared (pooled) sandbox skips the lab setup and the first setup', async () => {
+    const { ctx, dir } = ctxFor(lab);
+    expect(await bringToStep(ctx, 1, { prepared: true })).toEqual({ ok: true });
+    expect(existsSync(join(dir('node1'), 'lab-setup'))).toBe(false);
+    expect(existsSync(join(dir('node1'), 'one-setup'))).toBe(false);
+    expect(existsSync(join(dir('node1'), 'one-solve'))).toBe(true);
+  });
+  it('with verify, a solve that exits 0 but does not land fails the fast-forward (checks judged, retried only while failing)', async () => {
+    const silent = labOf([step({ id: 'one', solve: [{ run: 'true' }], checks: [has('landed', 1)] }), step({ id: 'two' })]);
+    const a = ctxFor(silent);
+    expect(await bringToStep(a.ctx, 1)).toEqual({ ok: true });
+    expect(await bringToStep(ctxFor(silent).ctx, 1, { verify: true })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^step one \(fast-forward to two\): its solve ran but did not land: check has-landed fails/),
+    });
+    const converging = labOf([step({ id: 'one', solve: [{ run: 'true' }], checks: [converges('slow', 5)] }), step({ id: 'two' })]);
+    expect(await bringToStep(ctxFor(converging).ctx, 1, { verify: true })).toEqual({ ok: true });
   });
   it('names the step and the action that failed', async () => {
     const broken = labOf([step({ id: 'one', solve: [{ run: 'exit 3' }] }), step({ id: 'two' })]);

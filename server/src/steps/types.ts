@@ -39,6 +39,8 @@ export interface StepRun {
   checks: CheckRun[];
   again?: RepeatRun;
   status: 'passed' | 'failed' | 'not-run';
+  /** where the step's time went, per phase (ms); `after` includes waiting in retry windows */
+  timings?: Partial<Record<StepPhase, number>>;
 }
 
 export type VariantKind = 'near-miss' | 'alternative';
@@ -62,6 +64,8 @@ export interface VariantRun {
   checks: CheckResult[];
   attempts: number[];
   durationMs: number;
+  /** where the variant's time went (ms): sandbox creation, fast-forward to the step, its actions, settling the checks, teardown */
+  timings?: { createMs?: number; bringMs?: number; actionsMs?: number; settleMs?: number; teardownMs?: number };
   leftovers: string[];
 }
 

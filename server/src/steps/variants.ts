@@ -4,21 +4,28 @@
 // Settling: checks are retried after a variant exactly as after the real solve, and only the final
 // results count. For an alternative that is the normal rule (it may take as long to converge as
 // the solve). For a near-miss it is the strict direction: a check "catches" it only if it still
-// fails when its whole `retry` window is over, i.e. when a correct solve would certainly have
-// passed it. A check that fails at first and passes a moment later (a route still converging) would
-// tell the learner "✓" on their next Check, so it does not count as catching the mistake.
+// fails when its whole retry window is over (its `retry`, or its kind's default: schema.ts
+// RETRY_DEFAULTS), i.e. when a correct solve would certainly have passed it. A check that fails
+// at first and passes a moment later (a route still converging) would tell the learner "✓" on
+// their next Check, so it does not count as catching the mistake. The proof ends as soon as one
+// check (the named one, with `fails`) has failed for its whole window.
 import { textIn, type Alternative, type Locale, type NearMiss, type Step } from '../labs/schema.js';
 import { runActions } from './actions.js';
 import { checkUntilSettled, type Settling, type StepContext } from './checks.js';
 import type { VariantRun } from './types.js';
 
-export type Variant = { kind: 'near-miss'; spec: NearMiss } | { kind: 'alternative'; spec: Alternative };
+/** `fault`: a variant of one of the step's faults, proven with that fault alone injected */
+export type Variant = ({ kind: 'near-miss'; spec: NearMiss } | { kind: 'alternative'; spec: Alternative }) & { fault?: string };
 
-/** The step's near-misses, then its alternatives. */
+/** The step's near-misses, then its alternatives, then those of each of its faults. */
 export function variantsOf(step: Step): Variant[] {
   return [
     ...step.nearMisses.map((spec): Variant => ({ kind: 'near-miss', spec })),
     ...step.alternatives.map((spec): Variant => ({ kind: 'alternative', spec })),
+    ...step.faults.flatMap((f) => [
+      ...f.nearMisses.map((spec): Variant => ({ kind: 'near-miss', spec, fault: f.id })),
+      ...f.alternatives.map((spec): Variant => ({ kind: 'alternative', spec, fault: f.id })),
+    ]),
   ];
 }
 
@@ -58,6 +65,7 @@ export async function proveVariant(ctx: StepContext, step: Step, v: Variant, run
     return run;
   }
   const named = v.kind === 'near-miss' && v.spec.fails ? step.checks.findIndex((c) => c.id === v.spec.fails) : -1;
+  const settleStart = Date.now();
   const settled = await checkUntilSettled(
     ctx,
     step,
@@ -65,6 +73,7 @@ export async function proveVariant(ctx: StepContext, step: Step, v: Variant, run
   );
   run.checks = settled.results.filter(Boolean);
   run.attempts = settled.attempts;
+  run.timings = { ...run.timings, actionsMs: run.solve.durationMs, settleMs: Date.now() - settleStart };
   if (ctx.signal?.aborted) {
     run.status = 'failed';
     run.reason = `${at}: interrupted`;
