@@ -3,7 +3,7 @@
 // session continues under the new id with the same token; a failed fast-forward leaves the old one.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, cleanup, created, createSession, docker, dockerObjects, gone, ROOT, sh, startServer, tempDir, Term, type Server } from './helpers.js';
+import { api, cleanup, created, createSession, docker, dockerObjects, eventually, gone, ROOT, sh, startServer, tempDir, Term, type Server } from './helpers.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
@@ -71,13 +71,72 @@ describe('restart a step', () => {
     const passes = await api(server, 'POST', `/api/sessions/${id}/steps/make-veth/check`, { token: s.token, body: {} });
     expect(passes.json.pass).toBe(true);
 
-    // restart at step 1 of a finished lab: a sandbox as a new learner sees it, progress still kept
+    // restart at step 1 of a finished lab: a sandbox as a new learner sees it; the steps it reopens
+    // are "to do again" (their state is gone), the record of having passed them is kept
     const first = await restart(id, s.token, 'make-ns');
     expect(first.status, first.text).toBe(200);
     created.add(first.json.id);
-    expect(first.json.progress.completed).toEqual(['make-ns', 'make-veth']);
+    expect(first.json.progress).toEqual({ currentStep: 'make-ns', completed: [], redo: ['make-ns', 'make-veth'] });
     expect(await sh(first.json.id, 'ip netns list | wc -l')).toMatch(/^0\s*$/);
     await gone(id);
+    const info = await api(server, 'GET', `/api/sessions/${first.json.id}`, { token: s.token });
+    expect(info.json.history.filter((h: { pass: boolean }) => h.pass).map((h: { step: string }) => h.step)).toEqual(['make-ns', 'make-veth']);
+    // a reopened step cannot be checked before the steps it builds on are done again …
+    expect((await api(server, 'POST', `/api/sessions/${first.json.id}/steps/make-veth/check`, { token: s.token, body: {} })).status).toBe(409);
+    // … but a restart may jump to it again: the steps before it are fast-forwarded and count as completed
+    const again = await restart(first.json.id, s.token, 'make-veth');
+    expect(again.status, again.text).toBe(200);
+    created.add(again.json.id);
+    expect(again.json.progress).toEqual({ currentStep: 'make-veth', completed: ['make-ns'], redo: ['make-veth'] });
+    expect(await sh(again.json.id, 'ip netns list')).toMatch(/red/);
+    await gone(first.json.id);
+  });
+
+  it('the restart menu prepares a sandbox at the step: the restart swaps it in; an ended session takes it along', async () => {
+    const s = await createSession(server);
+    await sh(s.id, 'ip netns add red');
+    expect((await api(server, 'POST', `/api/sessions/${s.id}/steps/make-ns/check`, { token: s.token, body: {} })).json.pass).toBe(true);
+    const [mine] = await docker.listContainers({ all: true, filters: { label: [`netdojo.session=${s.id}`] } });
+    const inScope = { label: [`netdojo.scope=${mine!.Labels['netdojo.scope']}`] };
+    const sessions = async () => new Set((await docker.listContainers({ all: true, filters: inScope })).map((c) => c.Labels['netdojo.session']!));
+    /** the session id of a sandbox that appears after `before` */
+    const appears = async (before: Set<string>): Promise<string> => {
+      let found = '';
+      await eventually(async () => ((found = [...(await sessions())].find((id) => !before.has(id)) ?? ''), found !== ''), 'the prepared sandbox', 120_000);
+      return found;
+    };
+
+    expect((await api(server, 'POST', `/api/sessions/${s.id}/steps/no-such-step/restart/prepare`, { token: s.token })).status).toBe(404);
+    let before = await sessions();
+    const prep = await api(server, 'POST', `/api/sessions/${s.id}/steps/make-veth/restart/prepare`, { token: s.token });
+    expect(prep.status, prep.text).toBe(202);
+    expect(prep.json).toEqual({ preparing: true });
+    const spare = await appears(before);
+    const r = await restart(s.id, s.token, 'make-veth');
+    expect(r.status, r.text).toBe(200);
+    created.add(r.json.id);
+    expect(r.json.id, 'the restart used the prepared sandbox').toBe(spare);
+    expect(await sh(r.json.id, 'ip netns list; ls /root/step2-setup-ran')).toMatch(/red[\s\S]*step2-setup-ran/);
+    await gone(s.id);
+
+    // prepared, then the session ends: the prepared sandbox goes too
+    before = await sessions();
+    expect((await api(server, 'POST', `/api/sessions/${r.json.id}/steps/make-ns/restart/prepare`, { token: s.token })).status).toBe(202);
+    const unused = await appears(before);
+    expect((await api(server, 'DELETE', `/api/sessions/${r.json.id}`, { token: s.token })).status).toBe(204);
+    await gone(r.json.id);
+    await gone(unused);
+  });
+
+  it('a solve that exits 0 but does not land fails the restart (the last solved step is checked)', async () => {
+    const s = await createSession(server, 'srv-silent-solve');
+    await sh(s.id, 'touch /root/done');
+    expect((await api(server, 'POST', `/api/sessions/${s.id}/steps/touch-done/check`, { token: s.token, body: {} })).json.pass).toBe(true);
+    const r = await restart(s.id, s.token, 'second');
+    expect(r.status, r.text).toBe(500);
+    expect(r.json.message).toMatch(/your current sandbox is untouched/);
+    expect(r.json.message).toMatch(/step touch-done \(fast-forward to second\): its solve ran but did not land: check done-exists fails/);
+    expect(await sh(s.id, 'ls /root/done')).toMatch(/\/root\/done/);
   });
 
   it('a failed fast-forward leaves the old sandbox in place with a clear error', async () => {
@@ -100,6 +159,34 @@ describe('restart a step', () => {
     const scope = mine!.Labels['netdojo.scope']!;
     const all = await docker.listContainers({ all: true, filters: { label: ['netdojo.lab=srv-broken-solve', `netdojo.scope=${scope}`] } });
     expect(all.map((c) => c.Labels['netdojo.session'])).toEqual([s.id]);
+  });
+
+  it('takes a ready sandbox of the warm pool when there is one, and the pool refills', async () => {
+    const dir2 = tempDir('netdojo-step-restart-pool-');
+    const pooled = await startServer(dir2, ['--rate', '0', '--max-sessions', '10', '--pool', '1', '--pool-labs', 'srv-netns']);
+    const metric = async () => (await api(pooled, 'GET', '/metrics')).text;
+    const readyRe = /netdojo_pool_sandboxes\{lab="srv-netns",state="ready"[^}]*\} 1\n/;
+    try {
+      await eventually(async () => readyRe.test(await metric()), 'a pooled srv-netns sandbox', 120_000);
+      const s = await createSession(pooled);
+      await eventually(async () => readyRe.test(await metric()), 'the pool to refill', 120_000);
+      await sh(s.id, 'ip netns add red');
+      expect((await api(pooled, 'POST', `/api/sessions/${s.id}/steps/make-ns/check`, { token: s.token, body: {} })).json.pass).toBe(true);
+      const r = await api(pooled, 'POST', `/api/sessions/${s.id}/steps/make-veth/restart`, { token: s.token });
+      expect(r.status, r.text).toBe(200);
+      created.add(r.json.id);
+      // the pooled sandbox's id became the session's: its pool row is gone, the pool makes another
+      expect(r.json.progress).toEqual({ currentStep: 'make-veth', completed: ['make-ns'], redo: [] });
+      expect(await sh(r.json.id, 'ip netns list; ls /root/step2-setup-ran')).toMatch(/red[\s\S]*step2-setup-ran/);
+      const t = await Term.open(pooled, r.json.id, 'host', { token: s.token, autoAck: true });
+      terms.push(t);
+      expect(await t.run('ip netns list')).toMatch(/red/);
+      // a restart is not a session's claim: the claims counter counts the one create only
+      expect(await metric()).toMatch(/netdojo_pool_claims\{result="hit"[^}]*\} 1\n/);
+      await eventually(async () => readyRe.test(await metric()), 'the pool to refill after the restart', 120_000);
+    } finally {
+      await cleanup([pooled], [dir2]);
+    }
   });
 
   it('is in the OpenAPI document', async () => {

@@ -1,6 +1,6 @@
 // Typed client for the platform's HTTP API (docs/dev/API.md).
 // The bodies are the protocol module's types (type-only: the bundle carries no zod).
-import type { CheckResponse, CheckResult, CreatedSession, Health, LabDetail, LabSummary, Locale, RestartResponse, SessionInfo, SolveResponse } from '../../server/src/protocol/http.js';
+import type { CheckResponse, CheckResult, CreatedSession, Health, LabDetail, LabSummary, Locale, RestartPrepareResponse, RestartResponse, SessionInfo, SolveResponse } from '../../server/src/protocol/http.js';
 
 export type { CheckResponse, CheckResult, CreatedSession, Health, LabDetail, LabSummary, Progress, RestartResponse, SessionInfo, SolveResponse, StepInfo } from '../../server/src/protocol/http.js';
 
@@ -54,4 +54,7 @@ export const api = {
     request<SolveResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/solve`, { token }),
   restart: (id: string, token: string, step: string) =>
     request<RestartResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/restart`, { token }),
+  /** the restart confirmation is on screen: the server prepares a sandbox meanwhile */
+  prepareRestart: (id: string, token: string, step: string) =>
+    request<RestartPrepareResponse>('POST', `/api/sessions/${enc(id)}/steps/${enc(step)}/restart/prepare`, { token }),
 };

@@ -50,12 +50,14 @@ const en = {
   stepDone: 'done',
   stepCurrent: 'current step',
   stepLocked: 'locked: finish the previous steps first',
+  stepRedo: 'done before the restart: to do again',
+  redoNotice: 'You completed this step before restarting at an earlier step; its state is not in this sandbox, so do it again (or restart at this step).',
   hint: 'Hint',
   hintLevel: 'Hint {n} of {total}',
   anotherHint: 'Another hint',
   restartStep: 'Restart at this step',
   restartStepLabel: 'Restart the sandbox at step {n}: {title}',
-  restartConfirm: 'Replace your sandbox with a fresh one at the start of step {n}? What you typed in the terminals is lost; your progress is kept.',
+  restartConfirm: 'Replace your sandbox with a fresh one at the start of step {n}? What you typed in the terminals is lost; steps from {n} on are to be done again (your record of completing them is kept).',
   restarting: 'Restarting your sandbox at step {n}…',
   restartedAt: 'Sandbox restarted at step {n}.',
   restartFailed: 'The sandbox could not be restarted; your old one is still running: {msg}',
@@ -103,6 +105,7 @@ const en = {
   endConfirm: 'End this lab and delete its sandbox?',
   error: 'Something went wrong: {msg}',
   unauthorized: 'This browser no longer holds a valid key for the session.',
+  symptoms: 'Symptoms reported in your sandbox',
 };
 
 export type Key = keyof typeof en;
@@ -152,12 +155,14 @@ const ko: Record<Key, string> = {
   stepDone: '완료',
   stepCurrent: '현재 단계',
   stepLocked: '잠김: 앞 단계를 먼저 마치세요',
+  stepRedo: '다시 시작 전에 완료함: 다시 해야 함',
+  redoNotice: '앞 단계부터 다시 시작하기 전에 이 단계를 완료했습니다. 지금 샌드박스에는 그 상태가 없으니 다시 하거나, 이 단계부터 다시 시작하세요.',
   hint: '힌트',
   hintLevel: '힌트 {total}개 중 {n}번째',
   anotherHint: '힌트 더 보기',
   restartStep: '이 단계부터 다시 시작',
   restartStepLabel: '{n}단계부터 샌드박스 다시 시작: {title}',
-  restartConfirm: '{n}단계 시작 시점의 새 샌드박스로 바꿀까요? 터미널에서 입력한 내용은 사라지고 진행 상황은 유지됩니다.',
+  restartConfirm: '{n}단계 시작 시점의 새 샌드박스로 바꿀까요? 터미널에서 입력한 내용은 사라지고, {n}단계부터는 다시 해야 합니다(완료 기록은 남습니다).',
   restarting: '{n}단계부터 샌드박스를 다시 시작하는 중…',
   restartedAt: '샌드박스를 {n}단계부터 다시 시작했습니다.',
   restartFailed: '샌드박스를 다시 시작하지 못했습니다. 기존 샌드박스는 그대로 실행 중입니다: {msg}',
@@ -205,6 +210,7 @@ const ko: Record<Key, string> = {
   endConfirm: '실습을 끝내고 샌드박스를 삭제할까요?',
   error: '문제가 발생했습니다: {msg}',
   unauthorized: '이 브라우저에 세션 키가 더 이상 유효하지 않습니다.',
+  symptoms: '내 샌드박스에서 보고된 증상',
 };
 
 const tables: Record<Locale, Record<Key, string>> = { en, ko };

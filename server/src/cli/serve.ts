@@ -47,10 +47,34 @@ export function size(v: string): number {
 
 const env = (name: string): string | undefined => process.env[`NETDOJO_${name}`] || undefined;
 
+export interface PoolLabs {
+  labs: string[];
+  /** labs given with a count (`netns-veth=30`); the others keep --pool's size */
+  sizes: Record<string, number>;
+}
+
+/** "netns-veth=30,linux-routing=5,netns-bridge" → the labs to pool and their sizes */
+export function poolLabs(v: string): PoolLabs {
+  const out: PoolLabs = { labs: [], sizes: {} };
+  for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(?:=(\d+))?$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`"${part}" is not a lab id or lab=count (e.g. netns-veth=30)`);
+    const id = m[1]!;
+    if (m[3] !== undefined) {
+      const n = Number(m[3]);
+      if (n > 1000) throw new InvalidArgumentError(`${id}=${n}: a lab's pool size must be from 0 to 1000`);
+      out.sizes[id] = n;
+    }
+    if (!out.labs.includes(id)) out.labs.push(id);
+  }
+  return out;
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
     .description('run the platform server: HTTP API, browser terminals and the web UI')
+    .addHelpText('after', '\nEnvironment:\n  NETDOJO_OPERATOR_TOKEN  bearer token of the operator API (GET/POST /api/pool: announce a class so that the warm pool fills for it); unset: that API answers 403\n')
     .option('--port <n>', 'TCP port to listen on (env NETDOJO_PORT)', int('--port', 0, 65535), Number(env('PORT') ?? 8080))
     .option('--host <addr>', 'address to listen on (env NETDOJO_HOST)', env('HOST') ?? '127.0.0.1')
     .option('--data <dir>', 'directory for the session database (env NETDOJO_DATA)', env('DATA') ?? 'data')
@@ -82,9 +106,9 @@ export function register(program: Command): void {
     .option('--pool <n>', 'warm pool: ready sandboxes kept per pooled lab, 0 = none (env NETDOJO_POOL)', int('--pool', 0, 50), Number(env('POOL') ?? 1))
     .option(
       '--pool-labs <ids>',
-      'comma-separated lab ids to pool (env NETDOJO_POOL_LABS); default: every cheap lab (one docker host, no Docker inside)',
-      (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean),
-      env('POOL_LABS')?.split(',').map((x) => x.trim()).filter(Boolean),
+      'comma-separated labs to pool, each with an optional size, e.g. netns-veth=30,linux-routing (env NETDOJO_POOL_LABS); default: every cheap lab (one docker host, no Docker inside)',
+      poolLabs,
+      env('POOL_LABS') ? poolLabs(env('POOL_LABS')!) : undefined,
     )
     .option('--allow-no-userns', 'allow sandboxes on an engine without userns-remap (learners are root on the host: single trusted user only)', env('ALLOW_NO_USERNS') === '1')
     .option(
@@ -110,7 +134,7 @@ export function register(program: Command): void {
       port: number; host: string; data: string; labs: string[]; web: string; maxSessions: number; ttl: number; idleTimeout: number;
       rate: number; reapInterval: number; terminalGrace: number; allowNoUserns: boolean; trustProxy?: TrustProxy; logLevel: string;
       maxSessionsPerClient: number; publicUrl?: string[]; diskQuota: number; dockerDiskQuota: number; retention: number;
-      pool: number; poolLabs?: string[];
+      pool: number; poolLabs?: PoolLabs;
     }) => {
       // loaded here so that other subcommands do not pay for (or depend on) the server's modules
       const { build } = await import('../http/app.js');
@@ -128,7 +152,9 @@ export function register(program: Command): void {
         disk: { writableBytes: o.diskQuota, dindBytes: o.dockerDiskQuota },
         retentionMs: o.retention,
         terminal: { graceMs: o.terminalGrace },
-        pool: { size: o.pool, ...(o.poolLabs ? { labs: o.poolLabs } : {}) },
+        pool: { size: o.pool, ...(o.poolLabs ? { labs: o.poolLabs.labs, sizes: o.poolLabs.sizes } : {}) },
+        // an environment variable, not an option: a token in argv is visible to every user of the host (ps)
+        operatorToken: env('OPERATOR_TOKEN'),
         trustProxy: o.trustProxy ?? false,
         maxSessionsPerClient: o.maxSessionsPerClient,
         hostPolicy: { listen: o.host, publicUrls: o.publicUrl ?? [] },
@@ -149,7 +175,6 @@ export function register(program: Command): void {
         await app.close().catch(() => undefined);
         throw new UserError(`cannot listen on ${o.host}:${o.port}: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const { catalog } = app.platform;
-      app.log.info({ labs: catalog.all().length, data: resolve(o.data) }, 'netdojo serve is ready');
+      app.log.info({ labs: app.catalog.all().length, data: resolve(o.data) }, 'netdojo serve is ready');
     });
 }

@@ -51,11 +51,24 @@ export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 export const CheckBody = z.strictObject({ locale: Locale.optional() }).nullable();
 export type CheckBody = z.infer<typeof CheckBody>;
 
-export const Progress = z.object({ currentStep: z.string().nullable(), completed: z.array(z.string()) });
+/**
+ * `completed`: steps done in this sandbox. `redo`: steps completed once but reopened by a restart at
+ * an earlier step (their state is not in the new sandbox): to do again; restarting at a step after
+ * them stays possible. The history keeps the record of every passing check.
+ */
+export const Progress = z.object({ currentStep: z.string().nullable(), completed: z.array(z.string()), redo: z.array(z.string()) });
 export type Progress = z.infer<typeof Progress>;
 
 export const CreatedSession = z.object({ id: z.string(), token: z.string(), lab: z.string(), hosts: z.array(z.string()), expiresAt: z.string() });
 export type CreatedSession = z.infer<typeof CreatedSession>;
+
+/** a fault drawn for a session: what the learner observes, and the checks that pass once it is repaired */
+export const DrawnFault = z.object({
+  id: z.string(),
+  symptom: Text,
+  checks: z.array(z.object({ id: z.string(), title: Text.optional(), hint: Hint.optional() })),
+});
+export type DrawnFault = z.infer<typeof DrawnFault>;
 
 export const SessionStatus = z.enum(['starting', 'ready', 'failed', 'ended']);
 export type SessionStatus = z.infer<typeof SessionStatus>;
@@ -71,6 +84,8 @@ export const SessionInfo = z.object({
   endReason: z.string().optional(),
   progress: Progress,
   history: z.array(z.object({ step: z.string(), at: z.string(), pass: z.boolean() })),
+  /** troubleshooting labs: per step id, the faults this session drew — their symptoms and checks, never their cause */
+  faults: z.record(z.string(), z.array(DrawnFault)).optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
@@ -104,6 +119,29 @@ export type SolveResponse = z.infer<typeof SolveResponse>;
  */
 export const RestartResponse = z.object({ id: z.string(), step: z.string(), hosts: z.array(z.string()), expiresAt: z.string(), progress: Progress });
 export type RestartResponse = z.infer<typeof RestartResponse>;
+
+/**
+ * POST …/restart/prepare takes no body: the restart menu is open. `preparing`: a sandbox is brought to
+ * the step meanwhile for this session (kept 2 minutes), or — past the server's limit of those — the
+ * warm pool makes one more of the lab; false when neither can be done.
+ */
+export const RestartPrepareResponse = z.object({ preparing: z.boolean() });
+export type RestartPrepareResponse = z.infer<typeof RestartPrepareResponse>;
+
+/**
+ * POST /api/pool (operator): an instructor announces a class before it starts — keep `size` ready
+ * sandboxes of `lab` until `until` (ISO 8601), then back to the server's configured size. Size 0
+ * ends an announcement.
+ */
+export const PoolAnnounceBody = z.strictObject({ lab: Id, size: z.number().int().min(0).max(1000), until: z.iso.datetime({ offset: true }) });
+export type PoolAnnounceBody = z.infer<typeof PoolAnnounceBody>;
+
+/** one pooled lab: the size aimed at now, its ready and warming sandboxes, and the announced class's end */
+export const PoolLabState = z.object({ lab: z.string(), size: z.number(), ready: z.number(), warming: z.number(), until: z.string().optional() });
+export type PoolLabState = z.infer<typeof PoolLabState>;
+
+export const PoolState = z.object({ labs: z.array(PoolLabState) });
+export type PoolState = z.infer<typeof PoolState>;
 
 export const Health = z.object({
   ok: z.boolean(),

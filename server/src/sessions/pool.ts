@@ -3,24 +3,36 @@
 // fresh session id, which the session takes over at claim), then gets the lab's setup and its first
 // step's setup, and a login shell on its first host is started so that the learner's first
 // terminal shows a prompt at once. No learner has ever touched it: a sandbox leaves the pool only
-// to one session and never comes back. The pool is refilled in the background one sandbox at a
-// time (2-core machines), drained on shutdown, and its rows in SQLite let a restart re-adopt
-// (or remove) what a killed server left behind.
+// to one session and never comes back. Each lab has a size (--pool, --pool-labs lab=N, or a class
+// an instructor announced through POST /api/pool until its end). The pool is refilled in the
+// background a few sandboxes at a time (p-limit, about one per two cores) while the machine has
+// memory to spare (limits.ts), drained on shutdown, and its rows in SQLite let a restart re-adopt
+// (or remove) what a killed server left behind. A session's restart at a step takes from it too.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { prepareSandbox } from '../steps/lifecycle.js';
 import type { ExecOptions, ExecResult, ProbeAccess, ProviderName, Sandbox, SandboxRef, TerminalSize, TerminalStream } from '../sandbox/types.js';
-import type { Catalog, CatalogEntry, ProviderSource } from './catalog.js';
+import type { ProviderRegistry } from '../sandbox/registry.js';
+import type { Catalog, CatalogEntry } from './catalog.js';
 import type { PoolRow, SessionStore } from './store.js';
 import { newSessionId } from './tokens.js';
+import { machineHeadroom, refillConcurrency } from './limits.js';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { PoolLabState } from '../protocol/http.js';
 
 export interface PoolOptions {
   /** sandboxes kept ready per pooled lab (0 = no pool) */
   size: number;
   /** labs to pool; default: every available cheap lab (see isCheap) */
   labs?: string[];
+  /** per-lab sizes that replace `size` (`--pool-labs netns-veth=30`); a lab named here is pooled */
+  sizes?: Record<string, number>;
+  /** sandboxes prepared at once (default: refillConcurrency(), from the machine's cores) */
+  concurrency?: number;
+  /** why no sandbox may be prepared now (default: machineHeadroom(), memory left); checked before each */
+  headroom?: () => string | undefined;
   /** how often ready sandboxes are checked to still run */
   healthIntervalMs?: number;
   /** a lab whose sandbox failed to prepare is retried after this long */
@@ -34,6 +46,26 @@ export interface PooledItem {
   labHash: string;
   sandbox: PooledSandbox;
   createdAt: number;
+}
+
+/** how long a sandbox prepared for a learner's restart menu waits for the restart */
+export const PREWARM_TTL_MS = 120_000;
+/** sandboxes prepared for restart menus at once, in all (memory: each is a whole sandbox) */
+export const PREWARM_MAX = 8;
+
+/** An announcement the pool cannot take (the route answers 404 / 409 with `code`). */
+export class PoolError extends Error {
+  constructor(
+    readonly code: 'lab_not_found' | 'lab_not_poolable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Poolable: an available docker lab (kind clusters are too heavy to keep ahead). */
+function poolable(entry: CatalogEntry): boolean {
+  return entry.available && entry.lab.environment.provider === 'docker';
 }
 
 /** Cheap: one docker host without a Docker engine inside (seconds to create, ~MBs idle). */
@@ -114,8 +146,21 @@ export class PooledSandbox implements Sandbox {
   }
 }
 
+/** A class announced by an instructor: `size` ready sandboxes of `lab` until `until` (ms). */
+export interface Announcement {
+  size: number;
+  until: number;
+}
+
 export class WarmPool {
   private ready = new Map<string, PooledItem[]>();
+  private announced = new Map<string, Announcement & { timer: NodeJS.Timeout }>();
+  /** extra sandboxes being removed (trim); drain waits for them */
+  private removals = new Set<Promise<void>>();
+  /** one extra sandbox of a lab for a learner about to restart (prewarm), by session id */
+  private boosts = new Map<string, { labId: string; timer: NodeJS.Timeout }>();
+  private readonly limit: LimitFunction;
+  private headroomSaid: string | undefined;
   private warming = new Map<string, number>();
   /** ids of pooled sandboxes this process holds or is creating (reconcile leaves them alone) */
   private owned = new Set<string>();
@@ -127,24 +172,135 @@ export class WarmPool {
   /** cuts short a creation in progress when the pool drains */
   private readonly stopping = new AbortController();
   private healthTimer: NodeJS.Timeout | undefined;
-  private readonly opts: Required<Omit<PoolOptions, 'labs'>> & { labs?: string[] };
+  private readonly opts: Required<Omit<PoolOptions, 'labs' | 'sizes'>> & Pick<PoolOptions, 'labs' | 'sizes'>;
 
   constructor(
     private readonly store: SessionStore,
     private readonly catalog: Catalog,
-    private readonly providers: ProviderSource,
+    private readonly providers: ProviderRegistry,
     opts: PoolOptions,
     private readonly log: Logger,
   ) {
-    this.opts = { healthIntervalMs: 60_000, retryAfterMs: 30_000, createTimeoutMs: 180_000, ...opts };
+    this.opts = { healthIntervalMs: 60_000, retryAfterMs: 30_000, createTimeoutMs: 180_000, concurrency: refillConcurrency(), headroom: () => machineHeadroom(), ...opts };
+    this.limit = pLimit(Math.max(1, this.opts.concurrency));
+  }
+
+  /** how many ready sandboxes of the lab the pool aims at now: an announced class's size, else the configured one */
+  sizeOf(labId: string, now = Date.now()): number {
+    let boosted = 0;
+    for (const b of this.boosts.values()) if (b.labId === labId) boosted++;
+    return this.baseSizeOf(labId, now) + boosted;
+  }
+
+  private baseSizeOf(labId: string, now: number): number {
+    const a = this.announced.get(labId);
+    if (a && a.until > now) return a.size;
+    const sized = this.opts.sizes?.[labId];
+    if (sized !== undefined) return sized;
+    if (this.opts.labs) return this.opts.labs.includes(labId) ? this.opts.size : 0;
+    const entry = this.catalog.get(labId);
+    return entry && isCheap(entry) ? this.opts.size : 0;
   }
 
   /** the labs this pool keeps sandboxes for */
   labs(): CatalogEntry[] {
-    if (this.opts.size <= 0) return [];
-    const all = this.catalog.all();
-    if (this.opts.labs) return all.filter((e) => this.opts.labs!.includes(e.lab.id) && e.available && e.lab.environment.provider === 'docker');
-    return all.filter(isCheap);
+    return this.catalog.all().filter((e) => poolable(e) && this.sizeOf(e.lab.id) > 0);
+  }
+
+  /**
+   * An instructor announces a class: keep `size` ready sandboxes of `labId` until `until`, then go
+   * back to the configured size (the extra ready sandboxes are removed then). A new announcement
+   * of the same lab replaces the previous one; size 0 ends it. Throws a one-line Error when the
+   * lab cannot be pooled here.
+   */
+  announce(labId: string, size: number, until: number): PoolLabState {
+    const entry = this.catalog.get(labId);
+    if (!entry) throw new PoolError('lab_not_found', `no lab with id "${labId}"`);
+    if (!poolable(entry)) throw new PoolError('lab_not_poolable', `lab "${labId}" cannot be pooled here: ${entry.unavailableReason ?? 'only docker labs are pooled'}`);
+    const prev = this.announced.get(labId);
+    if (prev) clearTimeout(prev.timer);
+    this.announced.delete(labId);
+    if (size > 0 && until > Date.now()) {
+      // a timer fires at most every ~24.8 days; a longer class is re-armed when it fires
+      const timer = setTimeout(() => this.expire(labId), Math.min(until - Date.now(), 2 ** 31 - 1));
+      timer.unref();
+      this.announced.set(labId, { size, until, timer });
+      this.log.info({ lab: labId, size, until: new Date(until).toISOString() }, 'pool: class announced');
+    }
+    this.trim(labId);
+    this.kick();
+    return this.stateOf(labId);
+  }
+
+  /**
+   * A learner opened the restart menu: one more sandbox of the lab is prepared for them (on top of
+   * the lab's size), so that the restart they are about to confirm does not wait for a creation.
+   * At most one per session and PREWARM_MAX in all; unused, it goes after `ttlMs`. False when the
+   * lab cannot be pooled or the limit is reached.
+   */
+  prewarm(labId: string, session: string, ttlMs = PREWARM_TTL_MS): boolean {
+    const entry = this.catalog.get(labId);
+    if (this.closed || !entry || !poolable(entry)) return false;
+    const had = this.boosts.get(session);
+    if (had) clearTimeout(had.timer);
+    else if (this.boosts.size >= PREWARM_MAX) return false;
+    const timer = setTimeout(() => this.unboost(session), ttlMs);
+    timer.unref();
+    this.boosts.set(session, { labId, timer });
+    if (had && had.labId !== labId) this.trim(had.labId);
+    this.kick();
+    return true;
+  }
+
+  /** the session's prewarm is over (used or expired): its lab goes back to its size */
+  private unboost(session: string, trim = true): void {
+    const b = this.boosts.get(session);
+    if (!b) return;
+    clearTimeout(b.timer);
+    this.boosts.delete(session);
+    if (trim) this.trim(b.labId);
+  }
+
+  private expire(labId: string): void {
+    const a = this.announced.get(labId);
+    if (!a) return;
+    if (a.until > Date.now()) {
+      this.announce(labId, a.size, a.until);
+      return;
+    }
+    this.announced.delete(labId);
+    this.log.info({ lab: labId }, 'pool: announced class over; back to the configured size');
+    this.trim(labId);
+    this.kick();
+  }
+
+  /** removes ready sandboxes above the lab's size (a class is over, a size was lowered) */
+  private trim(labId: string): void {
+    const list = this.ready.get(labId) ?? [];
+    while (list.length > this.sizeOf(labId)) {
+      const item = list.pop()!;
+      item.sandbox.dropShells();
+      this.store.poolDelete(item.id);
+      const removal = this.destroy(item.id, labId);
+      this.removals.add(removal);
+      void removal.finally(() => this.removals.delete(removal));
+    }
+  }
+
+  stateOf(labId: string): PoolLabState {
+    const a = this.announced.get(labId);
+    return {
+      lab: labId,
+      size: this.sizeOf(labId),
+      ready: this.ready.get(labId)?.length ?? 0,
+      warming: this.warming.get(labId) ?? 0,
+      ...(a ? { until: new Date(a.until).toISOString() } : {}),
+    };
+  }
+
+  /** every pooled lab's size and level (GET /api/pool) */
+  state(): PoolLabState[] {
+    return this.labs().map((e) => this.stateOf(e.lab.id));
   }
 
   private async hashOf(entry: CatalogEntry): Promise<string> {
@@ -166,14 +322,16 @@ export class WarmPool {
   /** sessions created since start that found a ready sandbox (hit) or not (miss) */
   readonly claims = { hit: 0, miss: 0 };
 
-  take(labId: string): PooledItem | undefined {
+  /**
+   * `restart`: for a session's restart (fast-forwarded from there), not counted as a session's
+   * claim; `session` names it, so that its prewarm, if any, is used up rather than refilled
+   */
+  take(labId: string, purpose: 'session' | 'restart' = 'session', session?: string): PooledItem | undefined {
     const list = this.ready.get(labId);
     const item = list?.shift();
-    if (!item) {
-      this.claims.miss++;
-      return undefined;
-    }
-    this.claims.hit++;
+    if (session) this.unboost(session, false);
+    if (purpose === 'session') this.claims[item ? 'hit' : 'miss']++;
+    if (!item) return undefined;
     this.owned.delete(item.id);
     this.kick();
     return item;
@@ -188,13 +346,12 @@ export class WarmPool {
   /** startup (after reconcile): forget rows of sandboxes that are gone, start filling */
   start(): void {
     for (const row of this.store.poolAll()) if (!this.owned.has(row.id)) this.store.poolDelete(row.id);
-    if (this.opts.size <= 0) return;
-    for (const id of this.opts.labs ?? []) {
+    for (const id of new Set([...(this.opts.labs ?? []), ...Object.keys(this.opts.sizes ?? {})])) {
       const e = this.catalog.get(id);
       if (!e) this.log.warn({ lab: id }, 'pool: no such lab; not pooled');
       else if (!e.available || e.lab.environment.provider !== 'docker') this.log.warn({ lab: id }, `pool: lab not poolable here (${e.unavailableReason ?? 'not a docker lab'})`);
     }
-    this.log.info({ size: this.opts.size, labs: this.labs().map((e) => e.lab.id) }, 'warm pool filling');
+    this.log.info({ labs: Object.fromEntries(this.labs().map((e) => [e.lab.id, this.sizeOf(e.lab.id)])), concurrency: this.opts.concurrency }, 'warm pool filling');
     this.kick();
     this.healthTimer = setInterval(() => void this.health(), this.opts.healthIntervalMs);
     this.healthTimer.unref();
@@ -218,14 +375,14 @@ export class WarmPool {
       row.state === 'ready' &&
       entry !== undefined &&
       row.labHash === (await this.hashOf(entry)) &&
-      (this.ready.get(row.labId)?.length ?? 0) < this.opts.size;
+      (this.ready.get(row.labId)?.length ?? 0) < this.sizeOf(row.labId);
     if (!keep) {
       this.log.info({ pooled: row.id, lab: row.labId, state: row.state }, 'removing a pooled sandbox left by a previous run');
       this.store.poolDelete(row.id);
       return false;
     }
     try {
-      const provider = await this.providers(row.provider as ProviderName);
+      const provider = await this.providers.get(row.provider as ProviderName);
       const sandbox = new PooledSandbox(await provider.adopt(ref, entry.lab));
       await sandbox.preopen(entry.lab.environment.hosts[0]!.name);
       this.push({ id: row.id, labId: row.labId, labHash: row.labHash, sandbox, createdAt: row.createdAt });
@@ -242,8 +399,11 @@ export class WarmPool {
   async drain(): Promise<void> {
     this.closed = true;
     this.stopping.abort();
+    for (const a of this.announced.values()) clearTimeout(a.timer);
+    for (const b of this.boosts.values()) clearTimeout(b.timer);
     if (this.healthTimer) clearInterval(this.healthTimer);
     await this.loop;
+    await Promise.all([...this.removals]);
     const items = [...this.ready.values()].flat();
     this.ready.clear();
     await Promise.all(
@@ -264,7 +424,7 @@ export class WarmPool {
 
   /** starts the refill loop, or makes the running one look again */
   private kick(): void {
-    if (this.closed || this.opts.size <= 0) return;
+    if (this.closed) return;
     this.again = true;
     this.loop ??= this.fill().finally(() => {
       this.loop = undefined;
@@ -272,35 +432,59 @@ export class WarmPool {
     });
   }
 
+  /** the next lab short of its size (ready + warming), unless the machine has no room for one more */
+  private nextToWarm(now: number): CatalogEntry | undefined {
+    const entry = this.labs().find(
+      (e) =>
+        (this.ready.get(e.lab.id)?.length ?? 0) + (this.warming.get(e.lab.id) ?? 0) < this.sizeOf(e.lab.id, now) &&
+        now - (this.failedAt.get(e.lab.id) ?? 0) >= this.opts.retryAfterMs,
+    );
+    if (!entry) return undefined;
+    const full = this.opts.headroom();
+    if (full) {
+      if (this.headroomSaid !== full) this.log.warn({ lab: entry.lab.id, why: full }, 'pool: not preparing more sandboxes for now');
+      this.headroomSaid = full;
+      this.failedAt.set(entry.lab.id, now);
+      return undefined;
+    }
+    this.headroomSaid = undefined;
+    return entry;
+  }
+
+  /** prepares sandboxes until every lab has its size, at most `concurrency` at once (p-limit) */
   private async fill(): Promise<void> {
+    const running = new Set<Promise<void>>();
     while (!this.closed) {
       this.again = false;
-      const now = Date.now();
-      const entry = this.labs().find(
-        (e) =>
-          (this.ready.get(e.lab.id)?.length ?? 0) + (this.warming.get(e.lab.id) ?? 0) < this.opts.size &&
-          now - (this.failedAt.get(e.lab.id) ?? 0) >= this.opts.retryAfterMs,
-      );
+      const room = this.limit.activeCount + this.limit.pendingCount < this.limit.concurrency;
+      const entry = room ? this.nextToWarm(Date.now()) : undefined;
       if (!entry) {
-        const failing = [...this.failedAt.values()].filter((t) => now - t < this.opts.retryAfterMs);
-        if (failing.length) setTimeout(() => this.kick(), this.opts.retryAfterMs).unref();
-        return;
+        if (!running.size) break;
+        await Promise.race(running);
+        continue;
       }
-      await this.warmOne(entry);
+      // counted as warming now, so that the next pick sees it
+      this.warming.set(entry.lab.id, (this.warming.get(entry.lab.id) ?? 0) + 1);
+      const p: Promise<void> = this.limit(() => this.warmOne(entry)).finally(() => running.delete(p));
+      running.add(p);
     }
+    await Promise.all(running);
+    const now = Date.now();
+    if ([...this.failedAt.values()].some((t) => now - t < this.opts.retryAfterMs)) setTimeout(() => this.kick(), this.opts.retryAfterMs).unref();
   }
 
   private async warmOne(entry: CatalogEntry): Promise<void> {
     const lab = entry.lab;
     const id = newSessionId();
-    const row: PoolRow = { id, labId: lab.id, labHash: await this.hashOf(entry), provider: lab.environment.provider, state: 'warming', createdAt: Date.now() };
+    // counted as warming by fill() already; the finally below uncounts it
+    const hash = await this.hashOf(entry).catch(() => 'unreadable');
+    const row: PoolRow = { id, labId: lab.id, labHash: hash, provider: lab.environment.provider, state: 'warming', createdAt: Date.now() };
     this.owned.add(id);
     this.store.poolInsert(row);
-    this.warming.set(lab.id, (this.warming.get(lab.id) ?? 0) + 1);
     const log = this.log.child({ pooled: id, lab: lab.id });
     const t0 = Date.now();
     try {
-      const provider = await this.providers(lab.environment.provider);
+      const provider = await this.providers.get(lab.environment.provider);
       const signal = AbortSignal.any([AbortSignal.timeout(this.opts.createTimeoutMs), this.stopping.signal]);
       const sandbox = new PooledSandbox(await provider.create(lab, { sessionId: id, labDir: entry.dir, signal, onProgress: (m) => log.debug(m) }));
       const r = await prepareSandbox({ lab, sandbox, signal });
@@ -311,6 +495,8 @@ export class WarmPool {
       this.failedAt.delete(lab.id);
       this.push({ ...row, state: 'ready', sandbox } as PooledItem);
       log.info({ ms: Date.now() - t0 }, 'pooled sandbox ready');
+      // the size may have dropped while it was prepared (a class ended, a prewarm was used up)
+      this.trim(lab.id);
     } catch (err) {
       if (!this.closed) {
         this.failedAt.set(lab.id, Date.now());
@@ -330,7 +516,7 @@ export class WarmPool {
       for (const item of [...list]) {
         if (this.closed || !entry) return;
         try {
-          const provider = await this.providers(entry.lab.environment.provider);
+          const provider = await this.providers.get(entry.lab.environment.provider);
           await provider.adopt(item.sandbox.ref, entry.lab);
         } catch (err) {
           if (!list.includes(item)) continue; // taken meanwhile
@@ -348,7 +534,7 @@ export class WarmPool {
   private async destroy(id: string, labId: string): Promise<void> {
     this.owned.delete(id);
     const entry = this.catalog.get(labId);
-    const provider = await this.providers(entry?.lab.environment.provider ?? 'docker').catch(() => undefined);
+    const provider = await this.providers.get(entry?.lab.environment.provider ?? 'docker').catch(() => undefined);
     await provider?.destroy({ provider: provider.name, sessionId: id, labId }).catch((err: unknown) =>
       this.log.error({ pooled: id, err: String(err) }, 'cannot remove a pooled sandbox; the next reconcile retries'),
     );

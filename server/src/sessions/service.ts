@@ -6,10 +6,14 @@ import type { CheckResult } from '../checks/types.js';
 import type { Locale, Step } from '../labs/schema.js';
 import type { ActionsResult } from '../steps/actions.js';
 import { bringToStep, checkStep, runLabSetup, runSolve, runStepSetup } from '../steps/lifecycle.js';
+import { runActions } from '../steps/actions.js';
+import { drawLab, drawnView, hasFaults, injectsOf, labWithFaults, resolveDraw, type DrawnFaultView } from '../steps/faults.js';
 import type { Provider, ProviderName, Sandbox, SandboxRef } from '../sandbox/types.js';
-import type { Catalog, CatalogEntry, ProviderSource } from './catalog.js';
+import type { ProviderRegistry } from '../sandbox/registry.js';
+import type { Catalog, CatalogEntry } from './catalog.js';
 import { RateLimiter } from './limits.js';
-import type { WarmPool } from './pool.js';
+import { PooledSandbox, PREWARM_MAX, PREWARM_TTL_MS, type WarmPool } from './pool.js';
+import { reconcileSandboxes, type ReconcileReport } from './reconcile.js';
 import type { SessionRow, SessionStore } from './store.js';
 import { hashToken, newSessionId, newToken, tokenMatches } from './tokens.js';
 
@@ -41,6 +45,8 @@ export interface ServiceConfig {
 export interface Progress {
   currentStep: string | null;
   completed: string[];
+  /** completed once, reopened by a restart at an earlier step: to do again (protocol/http.ts) */
+  redo: string[];
 }
 
 export interface SessionView {
@@ -53,6 +59,8 @@ export interface SessionView {
   progress: Progress;
   history: Array<{ step: string; at: string; pass: boolean }>;
   endReason?: string;
+  /** troubleshooting labs: per step, the faults this session drew (symptoms and checks only) */
+  faults?: Record<string, DrawnFaultView[]>;
 }
 
 export interface CheckResponse {
@@ -91,17 +99,16 @@ export class SessionService {
   private live = new Map<string, Live>();
   private lastActive = new Map<string, { at: number; flushed: number }>();
   private readonly limiter: RateLimiter;
-  /** called when a session ends, before its sandbox is destroyed (closes its terminals) */
-  onEnd: (sessionId: string, reason: string) => Promise<void> = async () => {};
-  /** ready sandboxes to hand out before creating one (set by the app) */
-  pool: WarmPool | undefined;
+  private readonly endHooks: Array<(sessionId: string, reason: string) => Promise<void> | void> = [];
 
   constructor(
     readonly store: SessionStore,
     readonly catalog: Catalog,
-    readonly providers: ProviderSource,
+    readonly providers: ProviderRegistry,
     readonly config: ServiceConfig,
     readonly log: Logger,
+    /** ready sandboxes to hand out before creating one */
+    readonly pool?: WarmPool,
   ) {
     this.limiter = new RateLimiter(config.createBurst, config.createPerMinute);
   }
@@ -114,13 +121,36 @@ export class SessionService {
     return { provider: row.provider as ProviderName, sessionId: row.id, labId: row.labId };
   }
 
-  /** registers a sandbox found running at start (reconcile) */
-  adopt(row: SessionRow, sandbox: Sandbox, entry: CatalogEntry): void {
-    this.live.set(row.id, { sandbox, entry, queue: Promise.resolve() });
+  /** runs `hook` whenever a session ends, before its sandbox is destroyed (in the order added): its terminals close, metrics count it */
+  onEnd(hook: (sessionId: string, reason: string) => Promise<void> | void): void {
+    this.endHooks.push(hook);
   }
 
-  isAdopted(id: string): boolean {
-    return this.live.has(id);
+  /** every hook runs, even after one failed; the first failure is thrown at the end */
+  private async ended(sessionId: string, reason: string): Promise<void> {
+    const failures: unknown[] = [];
+    for (const hook of this.endHooks) await (async () => hook(sessionId, reason))().catch((err: unknown) => failures.push(err));
+    if (failures.length) throw failures[0];
+  }
+
+  /**
+   * Makes the providers' sandboxes and the session database agree (at start, and now and then from
+   * the reaper): sandboxes of live sessions are re-adopted, orphans removed (reconcile.ts).
+   */
+  reconcile(opts: { startup: boolean }): Promise<ReconcileReport> {
+    return reconcileSandboxes(
+      {
+        store: this.store,
+        catalog: this.catalog,
+        providers: this.providers,
+        pool: this.pool,
+        log: this.log,
+        lapsed: (row, now) => (now >= row.expiresAt ? 'expired' : now >= this.lastActiveAt(row) + this.config.idleMs ? 'idle' : undefined),
+        isLive: (id) => this.live.has(id),
+        adopt: (row, sandbox, entry) => void this.live.set(row.id, { sandbox, entry: withDraw(entry, row), queue: Promise.resolve() }),
+      },
+      opts,
+    );
   }
 
   async create(labId: string, locale: Locale, client: string): Promise<{ row: SessionRow; token: string }> {
@@ -158,12 +188,22 @@ export class SessionService {
       endedAt: null,
       endReason: null,
     };
+    // troubleshooting labs: the faults this session sees, drawn from its id and kept with its row
+    row.faults = drawLab(entry.lab, row.id);
     const pooled = this.pool?.take(labId);
     if (pooled) {
       // the session takes the pooled sandbox's id (its Docker objects are labelled with it)
-      const claimed: SessionRow = { ...row, id: pooled.id, status: 'ready', hosts: [...pooled.sandbox.hosts] };
+      const claimed: SessionRow = { ...row, id: pooled.id, status: 'ready', hosts: [...pooled.sandbox.hosts], faults: drawLab(entry.lab, pooled.id) };
       if (this.store.claimPooled(pooled.id, claimed, entry.lab.steps[0]?.id, now)) {
-        this.live.set(claimed.id, { sandbox: pooled.sandbox, entry, queue: Promise.resolve() });
+        const live: Live = { sandbox: pooled.sandbox, entry: withDraw(entry, claimed), queue: Promise.resolve() };
+        this.live.set(claimed.id, live);
+        // a pooled sandbox was prepared before any draw: the first step's faults are injected now
+        const inject = injectsOf(live.entry.lab.steps[0]!);
+        const r = inject.length ? await runActions(inject, live.sandbox, live.entry.lab) : undefined;
+        if (r && !r.ok) {
+          await this.end(claimed.id, `fault injection failed: ${r.error}`);
+          throw new ServiceError(500, 'sandbox_failed', `the lab environment could not start: fault injection failed: ${r.error}`);
+        }
         this.log.info({ session: claimed.id, lab: labId, pooled: true }, 'session ready');
         return { row: claimed, token };
       }
@@ -171,18 +211,18 @@ export class SessionService {
     }
     this.store.insert(row);
     const log = this.log.child({ session: row.id, lab: labId });
-    const provider = await this.providers(entry.lab.environment.provider);
+    const provider = await this.providers.get(entry.lab.environment.provider);
     const signal = AbortSignal.timeout(this.config.createTimeoutMs);
     let sandbox: Sandbox | undefined;
     try {
       sandbox = await provider.create(entry.lab, { sessionId: row.id, labDir: entry.dir, signal, onProgress: (m) => log.debug(m) });
-      const live: Live = { sandbox, entry, queue: Promise.resolve() };
+      const live: Live = { sandbox, entry: withDraw(entry, row), queue: Promise.resolve() };
       this.live.set(row.id, live);
       if (entry.lab.setup.length) {
         const r = await runLabSetup({ lab: entry.lab, sandbox, signal });
         if (!r.ok) throw new Error(`lab setup failed: ${r.error}`);
       }
-      await this.setupStep(row.id, live, entry.lab.steps[0]!);
+      await this.setupStep(row.id, live, live.entry.lab.steps[0]!);
       // the row may have been ended (DELETE) while the sandbox was starting
       if (this.store.get(row.id)?.status !== 'starting') throw new Error('the session was ended while it started');
       this.store.setStatus(row.id, 'ready');
@@ -239,15 +279,18 @@ export class SessionService {
         .filter((h) => h.action === 'check')
         .map((h) => ({ step: h.stepId, at: iso(h.at), pass: h.pass })),
       ...(row.endReason ? { endReason: row.endReason } : {}),
+      ...(entry && hasFaults(entry.lab) ? { faults: drawnView(entry.lab, resolveDraw(entry.lab, row.faults, row.id)) } : {}),
     };
   }
 
   progress(row: SessionRow, entry = this.catalog.get(row.labId)): Progress {
     const done = new Set(this.store.progress(row.id).filter((p) => p.completedAt !== null).map((p) => p.stepId));
+    const passed = this.store.passedSteps(row.id);
     const steps = entry?.lab.steps ?? [];
     return {
       currentStep: steps.find((s) => !done.has(s.id))?.id ?? null,
       completed: steps.filter((s) => done.has(s.id)).map((s) => s.id),
+      redo: steps.filter((s) => !done.has(s.id) && passed.has(s.id)).map((s) => s.id),
     };
   }
 
@@ -286,50 +329,172 @@ export class SessionService {
 
   /**
    * Replaces the session's sandbox with a fresh one brought to the start of `stepId` (lab setup, then
-   * setup + solve of each earlier step, then the step's setup). Progress and history are kept; the
-   * session continues under the new sandbox's id with the same token. The old sandbox is destroyed
-   * after the swap; when the new one cannot be prepared, it is removed and the old one stays.
+   * setup + solve of each earlier step, then the step's setup). When the restart menu prepared one
+   * for this step (prepareRestart), that one is used, as soon as it is ready. Otherwise a ready
+   * sandbox of the lab's warm pool is taken when there is one (its lab setup and first setup
+   * already ran, its first shell is open), else one is created. The fast-forward runs batched,
+   * without check polling, but the last solved step's checks must pass (bringToStep's `verify`): a
+   * solve that did not land is an error, not a silently broken sandbox. The session continues under
+   * the new sandbox's id with the same token; steps before `stepId` count as completed, it and the
+   * steps after it are reopened ("redo" in the progress; the history keeps their passing checks).
+   * The old sandbox is removed in the background after the swap; when the new one cannot be
+   * prepared, it is removed and the old one stays.
    */
   async restart(row: SessionRow, stepId: string): Promise<RestartResponse> {
-    const { live, step } = this.unlockedStep(row, stepId);
+    const { live, step } = this.unlockedStep(row, stepId, true);
     const lab = live.entry.lab;
     const index = lab.steps.indexOf(step);
     return this.serial(live, async () => {
-      const id = newSessionId();
-      const log = this.log.child({ session: row.id, lab: row.labId, restart: id, step: stepId });
-      const provider = await this.providers(row.provider as ProviderName);
-      const signal = AbortSignal.timeout(this.config.createTimeoutMs);
-      const { endedAt: _endedAt, endReason: _endReason, ...current } = this.store.get(row.id) ?? row;
-      // the new sandbox's row, `starting` while it is prepared (so that a reconcile leaves it alone)
-      this.store.insert({ ...current, id, status: 'starting', lastActiveAt: Date.now() });
-      let sandbox: Sandbox;
+      const t0 = Date.now();
+      const log = this.log.child({ session: row.id, lab: row.labId, step: stepId });
+      const provider = await this.providers.get(row.provider as ProviderName);
+      const spare = this.spares.get(row.id);
+      if (spare) this.spares.delete(row.id);
+      if (spare) clearTimeout(spare.timer);
+      let got: { id: string; sandbox: Sandbox } | undefined;
       try {
-        sandbox = await provider.create(lab, { sessionId: id, labDir: live.entry.dir, signal, onProgress: (m) => log.debug(m) });
-        const ff = await bringToStep({ lab, sandbox, signal }, index);
-        if (!ff.ok) throw new Error(ff.error);
-        // the learner may have ended the session meanwhile
-        if (this.store.get(row.id)?.status !== 'ready') throw new ServiceError(410, 'session_ended', `session "${row.id}" has ended`);
+        if (spare?.stepId === stepId) got = await spare.ready.catch((err: unknown) => void log.warn({ err: String(err) }, 'the prepared sandbox failed; preparing another'));
+        else if (spare) this.dropSpare(spare);
+        got ??= await this.sandboxAtStep(row, live, index);
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         log.error({ err: why }, 'restart failed; the old sandbox stays');
-        this.store.setStatus(id, 'failed', `restart failed: ${why}`);
-        await provider.destroy({ ...this.refOf(row), sessionId: id }).catch((e: unknown) => log.error({ err: String(e) }, 'cleanup after failed restart'));
-        if (err instanceof ServiceError) throw err;
         throw new ServiceError(500, 'restart_failed', `the sandbox could not be restarted at step "${stepId}" (your current sandbox is untouched): ${why}`);
       }
+      const { id, sandbox } = got;
+      // the learner may have ended the session meanwhile
+      if (this.store.get(row.id)?.status !== 'ready') {
+        this.dropSpare({ ready: Promise.resolve(got) });
+        throw new ServiceError(410, 'session_ended', `session "${row.id}" has ended`);
+      }
       const reason = `restarted at step ${index + 1} (${stepId}) as session ${id}`;
-      this.store.moveSession(row.id, id, lab.steps.slice(0, index + 1).map((s) => s.id), reason);
+      const ids = lab.steps.map((s) => s.id);
+      this.store.moveSession(row.id, id, ids.slice(0, index + 1), reason, Date.now(), { solved: ids.slice(0, index), reopened: ids.slice(index) });
       this.live.delete(row.id);
       this.live.set(id, { sandbox, entry: live.entry, queue: Promise.resolve() });
       const last = this.lastActive.get(row.id);
       this.lastActive.delete(row.id);
       if (last) this.lastActive.set(id, last);
-      await this.onEnd(row.id, reason).catch((err: unknown) => log.warn({ err: String(err) }, 'closing terminals'));
-      await provider.destroy(this.refOf(row)).catch((err: unknown) => log.error({ err: String(err) }, 'destroy of the old sandbox failed; the next reconcile retries'));
+      await this.ended(row.id, reason).catch((err: unknown) => log.warn({ err: String(err) }, 'closing terminals'));
+      // the learner waits for the new sandbox, not for the removal of the old one (settled() awaits it at shutdown)
+      this.track(provider.destroy(this.refOf(row)).catch((err: unknown) => log.error({ err: String(err) }, 'destroy of the old sandbox failed; the next reconcile retries')));
       const moved = this.store.get(id)!;
-      log.info({ hosts: sandbox.hosts }, 'session restarted');
+      log.info({ restart: id, hosts: sandbox.hosts, ms: Date.now() - t0, prepared: spare?.stepId === stepId }, 'session restarted');
       return { id, step: stepId, hosts: [...sandbox.hosts], expiresAt: iso(moved.expiresAt), progress: this.progress(moved, live.entry) };
     });
+  }
+
+  /**
+   * A sandbox at the start of step `index` for the session, under a new id whose row is `starting`
+   * meanwhile (so that a reconcile leaves it alone): from the warm pool when it has one, else
+   * created. On failure it is removed and the error (one line) thrown.
+   */
+  private async sandboxAtStep(row: SessionRow, live: Live, index: number): Promise<{ id: string; sandbox: Sandbox }> {
+    const lab = live.entry.lab;
+    const { endedAt: _endedAt, endReason: _endReason, ...current } = this.store.get(row.id) ?? row;
+    const starting = (id: string): Omit<SessionRow, 'endedAt' | 'endReason'> => ({ ...current, id, status: 'starting', lastActiveAt: Date.now() });
+    let pooled = this.pool?.take(row.labId, 'restart', row.id);
+    if (pooled && !this.store.claimPooled(pooled.id, starting(pooled.id), undefined)) {
+      await this.pool!.discard(pooled);
+      pooled = undefined;
+    }
+    const id = pooled?.id ?? newSessionId();
+    if (!pooled) this.store.insert(starting(id));
+    const log = this.log.child({ session: row.id, lab: row.labId, restart: id, step: lab.steps[index]!.id, pooled: pooled !== undefined });
+    const provider = await this.providers.get(row.provider as ProviderName);
+    const signal = AbortSignal.timeout(this.config.createTimeoutMs);
+    try {
+      const t0 = Date.now();
+      const sandbox = pooled?.sandbox ?? (await provider.create(lab, { sessionId: id, labDir: live.entry.dir, signal, onProgress: (m) => log.debug(m) }));
+      // a pooled sandbox ran the plain first setup: this session's faults of step 1 go in now, before its solve
+      const inject = pooled ? injectsOf(lab.steps[0]!) : [];
+      const injected = inject.length ? await runActions(inject, sandbox, lab, signal) : undefined;
+      if (injected && !injected.ok) throw new Error(`fault injection failed: ${injected.error}`);
+      const t1 = Date.now();
+      const ff = await bringToStep({ lab, sandbox, signal }, index, { prepared: pooled !== undefined, verify: true });
+      if (!ff.ok) throw new Error(ff.error);
+      log.debug({ createMs: t1 - t0, fastForwardMs: Date.now() - t1 }, 'restart: sandbox at the step');
+      return { id, sandbox };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      this.store.setStatus(id, 'failed', `restart failed: ${why}`);
+      pooled?.sandbox.dropShells();
+      await provider.destroy({ ...this.refOf(row), sessionId: id }).catch((e: unknown) => log.error({ err: String(e) }, 'cleanup after failed restart'));
+      throw new Error(why);
+    }
+  }
+
+  /**
+   * The learner opened the restart menu of `stepId` (the confirmation is on screen): a sandbox is
+   * brought to that step meanwhile, so that the restart, once confirmed, only swaps it in. One per
+   * session (another step replaces it), PREWARM_MAX on the server (beyond, the warm pool is only
+   * asked for one more sandbox of the lab); unused, it is removed after PREWARM_TTL_MS.
+   */
+  prepareRestart(row: SessionRow, stepId: string): { preparing: boolean } {
+    const { live, step } = this.unlockedStep(row, stepId, true);
+    const had = this.spares.get(row.id);
+    if (had?.stepId === stepId) {
+      clearTimeout(had.timer);
+      had.timer = this.spareTimer(row.id);
+      return { preparing: true };
+    }
+    if (had) {
+      this.spares.delete(row.id);
+      clearTimeout(had.timer);
+      this.dropSpare(had);
+    }
+    if (this.spares.size >= PREWARM_MAX) return { preparing: this.pool?.prewarm(row.labId, row.id) ?? false };
+    const ready = this.sandboxAtStep(row, live, live.entry.lab.steps.indexOf(step));
+    ready.catch(() => undefined); // restart() reports it, or the timer drops it
+    this.spares.set(row.id, { stepId, ready, timer: this.spareTimer(row.id) });
+    return { preparing: true };
+  }
+
+  /** sandboxes prepared by restart menus, by session id */
+  private readonly spares = new Map<string, { stepId: string; ready: Promise<{ id: string; sandbox: Sandbox }>; timer: NodeJS.Timeout }>();
+
+  private spareTimer(session: string): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      const spare = this.spares.get(session);
+      if (!spare) return;
+      this.spares.delete(session);
+      this.dropSpare(spare);
+    }, PREWARM_TTL_MS);
+    timer.unref();
+    return timer;
+  }
+
+  /** removes a prepared sandbox nobody will use */
+  private dropSpare(spare: { ready: Promise<{ id: string; sandbox: Sandbox }> }): void {
+    this.track(
+      spare.ready.then(
+        async ({ id, sandbox }) => {
+          this.store.setStatus(id, 'ended', 'prepared for a restart that did not come');
+          if (sandbox instanceof PooledSandbox) sandbox.dropShells();
+          const provider = await this.providers.get(sandbox.ref.provider);
+          await provider.destroy(sandbox.ref).catch((err: unknown) => this.log.error({ restart: id, err: String(err) }, 'cannot remove a prepared sandbox; the next reconcile retries'));
+        },
+        () => undefined,
+      ),
+    );
+  }
+
+  /** old sandboxes of restarted sessions and unused prepared ones still being removed */
+  private readonly removals = new Set<Promise<void>>();
+
+  private track(removal: Promise<void>): void {
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
+  }
+
+  /** resolves when the old sandboxes of restarts and unused prepared ones are removed (shutdown waits for it) */
+  async settled(): Promise<void> {
+    for (const [session, spare] of this.spares) {
+      this.spares.delete(session);
+      clearTimeout(spare.timer);
+      this.dropSpare(spare);
+    }
+    await Promise.all([...this.removals]);
   }
 
   /** ends a session: no more access, terminals closed, sandbox destroyed (idempotent) */
@@ -340,9 +505,15 @@ export class SessionService {
     const live = this.live.get(id);
     this.live.delete(id);
     this.lastActive.delete(id);
-    await this.onEnd(id, reason).catch((err: unknown) => this.log.warn({ session: id, err: String(err) }, 'closing terminals'));
+    const spare = this.spares.get(id);
+    if (spare) {
+      this.spares.delete(id);
+      clearTimeout(spare.timer);
+      this.dropSpare(spare);
+    }
+    await this.ended(id, reason).catch((err: unknown) => this.log.warn({ session: id, err: String(err) }, 'closing terminals'));
     if (live || row.status === 'starting' || row.status === 'ready') {
-      const provider = await this.providers(row.provider as ProviderName);
+      const provider = await this.providers.get(row.provider as ProviderName);
       await provider.destroy(this.refOf(row)).catch((err: unknown) => this.log.error({ session: id, err: String(err) }, 'destroy failed; the next reconcile retries'));
     }
     this.log.info({ session: id, reason }, 'session ended');
@@ -362,7 +533,7 @@ export class SessionService {
     if (now && (now.status === 'ended' || now.status === 'failed')) this.requireLive(now); // 410 with its reason
     const live = this.live.get(row.id);
     if (!live) return;
-    const provider = await this.providers(row.provider as ProviderName);
+    const provider = await this.providers.get(row.provider as ProviderName);
     const [stopped] = (await provider.stopped?.(new Map([[row.id, live.sandbox.hosts]])).catch(() => [])) ?? [];
     if (!stopped) return;
     await this.sandboxStopped(row.id, stopped.reason);
@@ -379,7 +550,7 @@ export class SessionService {
       byProvider.get(p)!.set(row.id, this.live.get(row.id)!.sandbox.hosts);
     }
     for (const [name, sessions] of byProvider) {
-      const provider = await this.providers(name);
+      const provider = await this.providers.get(name);
       for (const e of (await provider.stopped?.(sessions)) ?? []) await this.sandboxStopped(e.sessionId, e.reason);
       if (opts.disk) for (const e of (await provider.overQuota?.(sessions)) ?? []) await this.sandboxStopped(e.sessionId, e.reason);
     }
@@ -405,12 +576,14 @@ export class SessionService {
     return live;
   }
 
-  private unlockedStep(row: SessionRow, stepId: string): { live: Live; step: Step } {
+  /** `reached`: a step to do again counts as done (restart may fast-forward through it; check and solve may not) */
+  private unlockedStep(row: SessionRow, stepId: string, reached = false): { live: Live; step: Step } {
     const live = this.requireLive(row);
     const steps = live.entry.lab.steps;
     const i = steps.findIndex((s) => s.id === stepId);
     if (i < 0) throw new ServiceError(404, 'step_not_found', `lab "${row.labId}" has no step "${stepId}"`);
-    const done = new Set(this.progress(row, live.entry).completed);
+    const p = this.progress(row, live.entry);
+    const done = new Set([...p.completed, ...(reached ? p.redo : [])]);
     const blocking = steps.slice(0, i).find((s) => !done.has(s.id));
     if (blocking) throw new ServiceError(409, 'step_locked', `step "${stepId}" is locked: complete "${blocking.id}" first`);
     return { live, step: steps[i]! };
@@ -430,6 +603,11 @@ export class SessionService {
     live.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** the catalog entry as this session sees it: its drawn faults, and only those, in the lab's steps */
+function withDraw(entry: CatalogEntry, row: SessionRow): CatalogEntry {
+  return hasFaults(entry.lab) ? { ...entry, lab: labWithFaults(entry.lab, resolveDraw(entry.lab, row.faults, row.id)) } : entry;
 }
 
 function outputOf(r: ActionsResult): string {

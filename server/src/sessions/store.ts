@@ -21,6 +21,8 @@ export interface SessionRow {
   lastActiveAt: number;
   endedAt: number | null;
   endReason: string | null;
+  /** troubleshooting labs: step id → the fault ids drawn for this session (kept across restarts) */
+  faults?: Record<string, string[]>;
 }
 
 export interface StepProgressRow {
@@ -91,6 +93,8 @@ export const MIGRATIONS: string[] = [
      state TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // the faults drawn for a session (JSON: step id → fault ids); a restarted session's row copies them
+  `ALTER TABLE sessions ADD COLUMN faults TEXT NOT NULL DEFAULT '{}';`,
 ];
 
 interface RawSession {
@@ -107,6 +111,7 @@ interface RawSession {
   last_active_at: number;
   ended_at: number | null;
   end_reason: string | null;
+  faults: string;
 }
 
 function toRow(r: RawSession): SessionRow {
@@ -124,6 +129,7 @@ function toRow(r: RawSession): SessionRow {
     lastActiveAt: r.last_active_at,
     endedAt: r.ended_at,
     endReason: r.end_reason,
+    faults: JSON.parse(r.faults) as Record<string, string[]>,
   };
 }
 
@@ -160,10 +166,10 @@ export class SessionStore {
   insert(s: Omit<SessionRow, 'endedAt' | 'endReason'>): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id, token_hash, lab_id, provider, hosts, status, locale, client, created_at, expires_at, last_active_at)
-         VALUES (@id, @tokenHash, @labId, @provider, @hosts, @status, @locale, @client, @createdAt, @expiresAt, @lastActiveAt)`,
+        `INSERT INTO sessions (id, token_hash, lab_id, provider, hosts, status, locale, client, created_at, expires_at, last_active_at, faults)
+         VALUES (@id, @tokenHash, @labId, @provider, @hosts, @status, @locale, @client, @createdAt, @expiresAt, @lastActiveAt, @faults)`,
       )
-      .run({ ...s, hosts: JSON.stringify(s.hosts) });
+      .run({ ...s, hosts: JSON.stringify(s.hosts), faults: JSON.stringify(s.faults ?? {}) });
   }
 
   get(id: string): SessionRow | undefined {
@@ -240,6 +246,12 @@ export class SessionStore {
       .map((r) => ({ stepId: r.step_id, action: r.action, at: r.at, pass: r.pass === 1, detail: JSON.parse(r.detail) as unknown }));
   }
 
+  /** steps whose checks passed at least once in this session (completed once, whatever restarts came after) */
+  passedSteps(id: string): Set<string> {
+    const rows = this.db.prepare(`SELECT DISTINCT step_id FROM history WHERE session_id = ? AND action = 'check' AND pass = 1`).all(id) as Array<{ step_id: string }>;
+    return new Set(rows.map((r) => r.step_id));
+  }
+
   /** ended/failed sessions older than `before` are deleted with their progress (retention) */
   purgeEndedBefore(before: number): number {
     return this.db.prepare(`DELETE FROM sessions WHERE status IN ('ended', 'failed') AND ended_at < ?`).run(before).changes;
@@ -288,15 +300,21 @@ export class SessionStore {
    * A restarted session continues under `newId`, the row of its new sandbox (inserted as `starting`
    * while that sandbox was prepared), in one transaction: progress and history move to it, only the
    * steps in `setupDone` (those the new sandbox was brought through) count as set up, it becomes
-   * ready, and the old row ends with `reason`.
+   * ready, and the old row ends with `reason`. Steps in `solved` (fast-forwarded: their solution is
+   * in the new sandbox) count as completed; steps in `reopened` (the restart step and those after
+   * it) no longer do: their state is not in the new sandbox. That they were completed once stays in
+   * the history (their passing checks).
    */
-  moveSession(oldId: string, newId: string, setupDone: readonly string[], reason: string, at = Date.now()): void {
+  moveSession(oldId: string, newId: string, setupDone: readonly string[], reason: string, at = Date.now(), steps: { solved?: readonly string[]; reopened?: readonly string[] } = {}): void {
     this.db.transaction(() => {
       if (this.get(newId)?.status !== 'starting') throw new Error(`session ${newId} is not being prepared`);
       this.setStatus(newId, 'ready');
       this.db.prepare('UPDATE step_progress SET session_id = ?, setup_done_at = NULL WHERE session_id = ?').run(newId, oldId);
       this.db.prepare('UPDATE history SET session_id = ? WHERE session_id = ?').run(newId, oldId);
       for (const step of setupDone) this.markSetupDone(newId, step, at);
+      for (const step of steps.solved ?? []) this.markCompleted(newId, step, at);
+      const reopen = this.db.prepare('UPDATE step_progress SET completed_at = NULL WHERE session_id = ? AND step_id = ?');
+      for (const step of steps.reopened ?? []) reopen.run(newId, step);
       this.setStatus(oldId, 'ended', reason, at);
     })();
   }

@@ -165,6 +165,8 @@ export class SessionController {
     const step = s.lab?.steps[index];
     if (!step || !s.session || s.busy) return;
     const n = index + 1;
+    // while the learner reads the confirmation, the server prepares a sandbox (best effort)
+    void api.prepareRestart(s.session.id, s.session.token, step.id).catch(() => undefined);
     if (!window.confirm(t('restartConfirm', { n }))) return;
     const old = s.session;
     s.busy = 'restart';

@@ -36,7 +36,7 @@ export function initialState(labId: string, session: StoredSession | null): LabS
     errorText: '',
     session,
     info: null,
-    progress: { currentStep: null, completed: [] },
+    progress: { currentStep: null, completed: [], redo: [] },
     viewIndex: 0,
     busy: null,
     results: new Map(),
@@ -61,3 +61,5 @@ export function currentIndex(s: LabState): number {
 }
 
 export const isDone = (s: LabState, id: string): boolean => s.progress.completed.includes(id);
+/** completed once, reopened by a restart at an earlier step: to do again (may still be restarted at) */
+export const isRedo = (s: LabState, id: string): boolean => (s.progress.redo ?? []).includes(id);

@@ -6,7 +6,7 @@ import { levelLabel, t, tx } from '../i18n.js';
 import { icon } from '../icons.js';
 import { renderMarkdown } from '../markdown.js';
 import { checkHintKey, hintLevelsOf, hintLevelsView, revealNext, stepHintKey } from './hints.js';
-import { currentIndex, isDone, type LabState } from './state.js';
+import { currentIndex, isDone, isRedo, type LabState } from './state.js';
 
 export interface StepsActions {
   start(): void;
@@ -117,7 +117,19 @@ export class StepsPane {
     const body = h('div', { class: 'md' });
     renderMarkdown(body, tx(step.text), state.phase === 'ready' ? (command, host) => this.actions.run(command, host) : null);
     if (state.sandboxNotice) article.append(h('p', { class: 'notice sandbox-notice', role: 'status' }, state.sandboxNotice));
+    if (!done && isRedo(state, step.id)) article.append(h('p', { class: 'notice redo-notice' }, t('redoNotice')));
     article.append(h('p', { class: 'step-count' }, t('stepOf', { n: viewIndex + 1, total })), h('h2', { id: 'step-title', tabindex: -1 }, tx(step.title)), body);
+    // a troubleshooting step: the symptoms of the faults this session drew (another learner's differ)
+    const drawn = state.info?.faults?.[step.id] ?? [];
+    if (drawn.length) {
+      const symptoms = h('ul', { class: 'symptom-list' });
+      for (const f of drawn) {
+        const item = h('li', { class: 'symptom md', 'data-fault': f.id });
+        renderMarkdown(item, tx(f.symptom), null);
+        symptoms.append(item);
+      }
+      article.append(h('section', { class: 'symptoms', 'aria-labelledby': 'symptoms-title' }, h('h3', { id: 'symptoms-title' }, t('symptoms')), symptoms));
+    }
     const levels = hintLevelsOf(step.hint);
     if (levels.length) {
       const key = stepHintKey(step.id);
@@ -184,7 +196,7 @@ export class StepsPane {
         ),
       );
     }
-    article.append(this.resultsSection(step.id, step.checks, done && isLast));
+    article.append(this.resultsSection(step.id, [...step.checks, ...drawn.flatMap((f) => f.checks)], done && isLast));
   }
 
   /** the first of these controls that exists, for F6 out of a terminal */
@@ -204,14 +216,16 @@ export class StepsPane {
     const live = state.phase === 'ready';
     lab.steps.forEach((step, i) => {
       const done = isDone(state, step.id);
-      const locked = i > cur;
-      const label = done ? t('stepDone') : locked ? t('stepLocked') : t('stepCurrent');
+      const redo = !done && isRedo(state, step.id);
+      // a step to do again stays reachable: the learner may restart at it
+      const locked = i > cur && !redo;
+      const label = done ? t('stepDone') : redo && i !== cur ? t('stepRedo') : locked ? t('stepLocked') : t('stepCurrent');
       const mark = done ? icon('check') : locked ? icon('lock') : String(i + 1);
       const item = h(
         'button',
         {
           type: 'button',
-          class: `step-link${done ? ' done' : ''}${locked ? ' locked' : ''}`,
+          class: `step-link${done ? ' done' : ''}${redo ? ' redo' : ''}${locked ? ' locked' : ''}`,
           'aria-current': live && i === state.viewIndex ? 'step' : null,
           disabled: !live || locked,
           'aria-label': `${i + 1}. ${tx(step.title)} (${label})`,
