@@ -18,6 +18,15 @@ raise_key_quota() {
 }
 raise_key_quota
 
+# Each idle session is ~16 tasks (tini, its process, a terminal's shell, and 11-12 threads of its
+# containerd-shim): the default pid_max of 32768 would cap a machine near 2,000 sessions, well
+# below what its memory holds. 4194304 is the 64-bit kernel's maximum (and systemd's default).
+raise_pid_max() {
+  local now; now=$(cat /proc/sys/kernel/pid_max 2>/dev/null || echo 0)
+  [ "$now" -ge 4194304 ] || echo 4194304 > /proc/sys/kernel/pid_max 2>/dev/null || log "could not raise kernel.pid_max (now $now)"
+}
+raise_pid_max
+
 # Sandboxes see a sysfs at /run/host-sys so that `ip netns exec` can mount a per-namespace /sys (a
 # user namespace may mount sysfs only where a fully visible one exists). A bind of the host's /sys
 # brings its submounts along (the cgroup tree, rw, with every sandbox's ids and memory); this is a
@@ -121,7 +130,11 @@ if [ "$(cat /etc/docker/daemon.json 2>/dev/null)" != "$(printf '%s' "$want")" ];
 fi
 
 log "starting dockerd (log: /var/log/netdojo-dockerd.log)"
-nohup dockerd >/var/log/netdojo-dockerd.log 2>&1 &
+# dockerd and containerd keep ~10 descriptors per running container with an attached terminal (log
+# pipes, exec streams): a shell's limit (often 1024 or 20000) would cap the sessions; systemd's unit
+# for Docker sets no limit either
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nohup dockerd >>/var/log/netdojo-dockerd.log 2>&1 &
 for _ in $(seq 1 60); do
   if engine_has_userns; then log "engine is up"; exit 0; fi
   sleep 1

@@ -37,7 +37,12 @@ fi
 
 log "leak check: nothing this run made (netdojo.origin=$NETDOJO_ORIGIN) may remain"
 f="label=netdojo.origin=$NETDOJO_ORIGIN"
-left=$( { docker ps -aq --filter "$f"; docker network ls -q --filter "$f"; docker volume ls -q --filter "$f"; } 2>/dev/null)
+# a host-rules helper removes itself within a second or two of its process's exit: give it 15 s
+for _ in $(seq 1 15); do
+  left=$( { docker ps -aq --filter "$f"; docker network ls -q --filter "$f"; docker volume ls -q --filter "$f"; } 2>/dev/null)
+  [ -z "$left" ] && break
+  sleep 1
+done
 if [ -z "$left" ]; then passed=$((passed+1)); echo "no containers, networks or volumes left"; else
   failed=$((failed+1)); echo "left behind:"; echo "$left"; fi
 

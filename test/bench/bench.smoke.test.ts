@@ -17,7 +17,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 it('runs every figure in quick mode and writes JSON and markdown', async () => {
   const r = await execa(
     process.execPath,
-    ['bin/netdojo.mjs', 'bench', '--quick', '--ready', '2', '--arrivals', '3', '--echo', '20', '--throughput-mib', '2', '--check', '2', '--density', '2', '--replay', 'netns-veth', '--out', out, '--machine', 'smoke'],
+    ['bin/netdojo.mjs', 'bench', '--quick', '--ready', '2', '--arrivals', '3', '--echo', '20', '--throughput-mib', '2', '--check', '2', '--density', '2', '--class', '2', '--capacity', '1', '2', '--replay', 'netns-veth', '--out', out, '--machine', 'smoke'],
     { cwd: ROOT, reject: false, all: true },
   );
   expect(r.exitCode, r.all).toBe(0);
@@ -32,13 +32,18 @@ it('runs every figure in quick mode and writes JSON and markdown', async () => {
   expect(result.machine.docker).not.toBe('unavailable');
 
   const byId = new Map(result.figures.map((f) => [f.id, f]));
-  expect([...byId.keys()].sort()).toEqual(['check', 'density', 'replay', 'session-ready-arrivals', 'session-ready-cold', 'session-ready-warm', 'terminal-echo', 'terminal-throughput']);
+  expect([...byId.keys()].sort()).toEqual(['capacity', 'check', 'class-start', 'class-start-announced', 'density', 'host-cost', 'replay', 'restart', 'session-ready-arrivals', 'session-ready-cold', 'session-ready-warm', 'terminal-echo', 'terminal-throughput']);
   const withBaseline: Record<string, string[]> = {
     'session-ready-cold': ['p50', 'p95'],
     'session-ready-warm': ['p50', 'p95'],
     'terminal-echo': ['p50', 'p99'],
     'terminal-throughput': ['MBps'],
     check: ['p50', 'p95'],
+    'host-cost': ['pssMiB'],
+    'class-start': ['p50'],
+    'class-start-announced': ['p50'],
+    restart: ['p50'],
+    capacity: ['echoP99', 'checkP95', 'healthP99'],
   };
   for (const [id, keys] of Object.entries(withBaseline)) {
     const f = byId.get(id)!;
@@ -48,7 +53,8 @@ it('runs every figure in quick mode and writes JSON and markdown', async () => {
       expect(Number.isFinite(f.baseline!.measured[k]), `${id} baseline ${k}`).toBe(true);
       expect(f.ratio?.[k], `${id} ratio ${k}`).toBeGreaterThan(0);
     }
-    expect(typeof f.meets).toBe('boolean');
+    // the host-wide cost is reported beside its baseline, with no target of its own
+    expect(typeof f.meets, id).toBe(id === 'host-cost' ? 'undefined' : 'boolean');
     if (f.meets === false) expect(f.why, id).toBeTruthy();
   }
   // the sample counts asked for are the sample counts taken
@@ -64,6 +70,27 @@ it('runs every figure in quick mode and writes JSON and markdown', async () => {
   expect(Number(arrivals.detail!.poolHits) + Number(arrivals.detail!.poolMisses)).toBe(3);
   expect(arrivals.measured.misses).toBe(arrivals.detail!.poolMisses);
   expect(byId.get('density')!.measured.sandboxMiB).toBeGreaterThan(0);
+  // host-wide cost: the sessions' processes and their containerd-shims were found and counted, beside as many bare containers
+  const host = byId.get('host-cost')!;
+  expect(host.measured.sessions).toBe(2);
+  expect(host.baseline!.measured.sessions).toBe(2);
+  expect(Number(host.detail!.processesMiB)).toBeGreaterThan(0);
+  expect(Number(host.detail!.shimMiB)).toBeGreaterThan(0);
+  expect(Number.isFinite(host.measured.memAvailableDropMiB)).toBe(true);
+  // a class of 2 against the default pool of 1, filled before the class: the first learner is served from it
+  const klass = byId.get('class-start')!;
+  expect(klass.measured.n).toBe(2);
+  expect(klass.measured.fromPool).toBeGreaterThanOrEqual(1);
+  expect(Number(klass.detail!.fromPool) + Number(klass.detail!.cold)).toBe(2);
+  // announced beforehand (POST /api/pool, size 2), the pool held a sandbox for every learner
+  expect(byId.get('class-start-announced')!.measured).toMatchObject({ n: 2, fromPool: 2 });
+  // capacity: the target (1) and the count past it (2) were held and measured, and the limit is named
+  const cap = byId.get('capacity')!;
+  expect(cap.measured.sessions).toBe(1);
+  expect(cap.measured.mostHeld).toBe(2);
+  expect(cap.detail!.stage1).toMatch(/^1\/1 held: echo p99 [\d.]+ ms, check p95 [\d.]+ ms, health p99 [\d.]+ ms; MemAvailable drop -?[\d.]+ MiB per session; threads \d+\/\d+, kernelKeys /);
+  expect(cap.detail!.stage2).toMatch(/^2\/2 held: /);
+  expect(cap.detail!.limit).toBe('none up to 2 sessions (the largest count asked for)');
   expect(byId.get('replay')!.detail).toMatchObject({ jobs1: expect.stringMatching(/^1 passed, 0 failed/), jobs2: expect.stringMatching(/^1 passed, 0 failed/) });
 
   const md = readFileSync(join(out, files[1]!), 'utf8');

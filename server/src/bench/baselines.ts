@@ -98,3 +98,27 @@ export async function execThroughput(container: Docker.Container, cmd: string, t
   // without a TTY the stream carries 8-byte frame headers; they are a fraction of a percent here
   return { MBps: bytes / 1e6 / (ms(t0) / 1000), bytes };
 }
+
+/**
+ * `n` bare containers of the sandbox image (its own entrypoint, as a sandbox host runs it), created
+ * and started through the Docker API two at a time with nothing of netdojo around them: what the
+ * engine alone costs per container, for the host-wide cost of an idle session.
+ */
+export async function bareContainers(ctx: Ctx, n: number): Promise<{ ids: string[]; remove(): Promise<void> }> {
+  const ids: string[] = [];
+  const one = async () => {
+    const c = await docker.createContainer({ Image: DEFAULT_IMAGE, Labels: labels(ctx), HostConfig: { NetworkMode: 'none' } });
+    ids.push(c.id);
+    await c.start();
+  };
+  const remove = async () => {
+    for (let i = 0; i < ids.length; i += 4) await Promise.all(ids.slice(i, i + 4).map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+  };
+  try {
+    for (let i = 0; i < n; i += 2) await Promise.all(Array.from({ length: Math.min(2, n - i) }, one));
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { ids, remove };
+}

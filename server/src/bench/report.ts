@@ -5,7 +5,7 @@ const fmt = (rec: Record<string, number> | undefined, unit: string): string =>
   rec
     ? Object.entries(rec)
         .filter(([k]) => k !== 'n')
-        .map(([k, v]) => `${k} ${v}${/MiB|MBps|Seconds|sessions/.test(k) ? '' : ` ${unit}`}`)
+        .map(([k, v]) => `${k} ${v}${/MiB|MBps|Seconds|sessions|Held|fromPool|misses|ms$/.test(k) ? '' : ` ${unit}`}`)
         .join(', ') + (rec.n !== undefined ? ` (n=${rec.n})` : '')
     : '—';
 

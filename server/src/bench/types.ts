@@ -10,8 +10,13 @@ export interface Counts {
   /** MiB of /dev/zero fed to base64 */
   throughputMiB: number;
   check: number;
-  /** idle sessions held at once */
+  /** idle sessions held at once (also the host-wide cost per session, beside as many bare containers) */
   density: number;
+  /** learners pressing Start within `classWindowS` seconds against the warm pool of the default size */
+  class: number;
+  classWindowS: number;
+  /** session counts the capacity figure holds in turn, the first being the target; [] = not run */
+  capacity: number[];
   /** lab ids or folders replayed; the runnable catalog by default */
   replay: string[];
 }

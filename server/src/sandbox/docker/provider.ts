@@ -110,16 +110,21 @@ export class DockerProvider implements Provider {
     const session = opts.sessionId;
     const ref: SandboxRef = { provider: 'docker', sessionId: session, labId: lab.id, createdAt: new Date().toISOString() };
     await this.requireUserns();
-    for (const image of new Set(lab.environment.hosts.map((h) => this.imageOf(h)))) {
-      try {
-        await docker().getImage(image).inspect();
-      } catch (err) {
-        if (isNotFound(err)) throw new UserError(`image ${image} is missing: run \`netdojo images build\``);
-        throw err;
-      }
-    }
+    // the images are looked up while the networks are made (a missing one fails the creation)
+    const images = Promise.all(
+      [...new Set(lab.environment.hosts.map((h) => this.imageOf(h)))].map((image) =>
+        docker()
+          .getImage(image)
+          .inspect()
+          .catch((err: unknown) => {
+            if (isNotFound(err)) throw new UserError(`image ${image} is missing: run \`netdojo images build\``);
+            throw err;
+          }),
+      ),
+    );
+    images.catch(() => {});
     try {
-      return await this.build(lab, ref, opts, say);
+      return await this.build(lab, ref, opts, say, images);
     } catch (err) {
       say('creation failed: removing what was created');
       await this.destroy(ref).catch(() => {});
@@ -131,7 +136,7 @@ export class DockerProvider implements Provider {
     return { [LABEL.session]: ref.sessionId, [LABEL.lab]: ref.labId, [LABEL.provider]: 'docker', [LABEL.scope]: this.opts.scope, [LABEL.created]: ref.createdAt ?? '', ...originLabel(), ...extra };
   }
 
-  private async build(lab: Lab, ref: SandboxRef, opts: CreateOptions, say: (m: string) => void): Promise<Sandbox> {
+  private async build(lab: Lab, ref: SandboxRef, opts: CreateOptions, say: (m: string) => void, images: Promise<unknown>): Promise<Sandbox> {
     const session = ref.sessionId;
     const abort = () => {
       if (opts.signal?.aborted) throw new UserError('sandbox creation was cancelled');
@@ -154,14 +159,17 @@ export class DockerProvider implements Provider {
         }),
       ),
     );
+    await images;
     abort();
     // the host rules (verified for every sandbox: a firewall reset is repaired) and the ARP settings
     // of this sandbox's bridges, before any container joins them: set while the hosts attach, the
-    // first packet between two hosts was lost (ping: 50% loss right after creation)
-    await ensureHostRules(
+    // first packet between two hosts was lost (ping: 50% loss right after creation). A created
+    // container has joined nothing yet (that happens at start), so the hosts are created meanwhile.
+    const rules = ensureHostRules(
       DEFAULT_IMAGE,
       nets.map((n) => bridgeName(session, n.name)),
     );
+    rules.catch(() => {});
 
     const netsOf = (host: string) => nets.filter((n) => n.hosts.includes(host));
     say(`creating ${lab.environment.hosts.length} host(s)`);
@@ -203,10 +211,12 @@ export class DockerProvider implements Provider {
         const c = await this.createWithQuota(spec);
         containers.set(h.name, c);
         for (const n of hostNets.slice(1)) await docker().getNetwork(networkName(session, n.name)).connect({ Container: c.id });
+        await rules;
         abort();
         await c.start();
       }),
     );
+    await rules;
 
     say('configuring addresses');
     const inspected = new Map<string, Docker.ContainerInspectInfo>();
