@@ -48,9 +48,11 @@ DATA_IMG=$DATA_DIR/docker-data.btrfs
 
 # Simple quotas only: full qgroup accounting slows every container create/remove to a crawl, and
 # it charges a container's snapshot with every byte of its image, so any image bigger than the
-# quota fails its first write (EDQUOT at chown). The live mode is read from sysfs, not from the
-# superblock's incompat flag: that flag stays set after simple quotas were turned off, and Docker
-# turns *full* quotas on by itself when it meets a filesystem without quotas.
+# quota fails its first write (EDQUOT at chown). Docker's btrfs driver turns quotas OFF whenever
+# dockerd stops (its Cleanup), and turns *full* quotas on by itself at the first sized create when
+# it meets none: so simple quotas are turned on again before every dockerd start. The live mode is
+# read from sysfs, not from the superblock's incompat flag, which stays set once simple quotas were
+# ever on.
 qgroup_mode() {
   local uuid; uuid=$(findmnt -no UUID "$DATA_ROOT" 2>/dev/null | head -1)
   [ -n "$uuid" ] && cat "/sys/fs/btrfs/$uuid/qgroups/mode" 2>/dev/null || echo none
