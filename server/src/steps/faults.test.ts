@@ -1,45 +1,19 @@
 // Troubleshooting steps without Docker: the schema and lint rules of `faults`/`pick`, the seeded
 // draw, the per-session step, and replay's walk over every fault — on a sandbox whose hosts are
 // folders (a file stands for a fault being in place), through the real checkers and action runner.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseLab } from '../labs/loader.js';
 import { Lab, type LabInput } from '../labs/schema.js';
-import type { ExecResult, Sandbox } from '../sandbox/types.js';
 import { drawFaults, drawLab, drawnView, injectsOf, labWithFaults, resolveDraw, withFaults } from './faults.js';
 import { bringToStep, checkStep, proveFaultStep, type StepContext } from './lifecycle.js';
 import { emptyVariantRun, proveVariant, variantsOf } from './variants.js';
+import { folderSandboxes } from './testkit.js';
 
-const root = mkdtempSync(join(tmpdir(), 'netdojo-faults-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let sandboxes = 0;
-
+const folders = folderSandboxes('faults');
+afterAll(() => folders.cleanup());
 /** A sandbox whose one host is a folder; scripts run with bash in it. */
-function folderSandbox(): Sandbox {
-  const dir = join(root, `sb${sandboxes++}`);
-  mkdirSync(dir, { recursive: true });
-  return {
-    ref: { provider: 'docker', sessionId: `unit-${sandboxes}`, labId: 'unit' },
-    hosts: ['node'],
-    exec(host, script, opts = {}): Promise<ExecResult> {
-      if (host !== 'node') return Promise.reject(new Error(`no host ${host}`));
-      const started = Date.now();
-      return new Promise((resolve) => {
-        const child = spawn('bash', ['-c', script], { cwd: dir, timeout: opts.timeoutMs ?? 10_000, env: { ...process.env, ...opts.env } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.stdin.end(opts.stdin);
-        child.on('close', (code, signal) => resolve({ exitCode: code ?? 137, stdout, stderr, timedOut: signal === 'SIGTERM', durationMs: Date.now() - started }));
-      });
-    },
-    attach: () => Promise.reject(new Error('no terminal in unit tests')),
-  } as Sandbox;
-}
+const folderSandbox = () => folders.make(['node']).sandbox;
 
 type StepInput = LabInput['steps'][number];
 type FaultInput = NonNullable<StepInput['faults']>[number];
@@ -81,7 +55,7 @@ const faultStep = (faults: FaultInput[], pick?: number, extra: Partial<StepInput
 const ctxFor = (lab: Lab): StepContext => ({ lab, sandbox: folderSandbox(), pollMs: 10 });
 
 describe('schema and lint: faults and pick', () => {
-  const file = join(root, 'labs', 'linux', 'fx', 'lab.yaml');
+  const file = join(folders.root, 'labs', 'linux', 'fx', 'lab.yaml');
   const yaml = (stepBody: string) => `apiVersion: netdojo/v1
 kind: Lab
 id: fx

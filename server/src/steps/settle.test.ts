@@ -2,45 +2,19 @@
 // because a finished solve has written what it reads. These tests pin down what that means when
 // state still appears late — after the real solve and after a near-miss — without Docker: each host
 // is a folder, scripts run with the machine's own bash, and the `file` checker reads absolute paths.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Check, Lab, RETRY_DEFAULTS, retryOf, type LabInput } from '../labs/schema.js';
-import type { ExecResult, Sandbox } from '../sandbox/types.js';
+import type { Sandbox } from '../sandbox/types.js';
 import { checkUntilSettled } from './checks.js';
 import { bringToStep, proveStep, type StepContext } from './lifecycle.js';
 import { emptyVariantRun, proveVariant, variantsOf } from './variants.js';
+import { folderSandboxes } from './testkit.js';
 
-const root = mkdtempSync(join(tmpdir(), 'netdojo-settle-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let made = 0;
-
-/** A one-host sandbox whose host is a folder: scripts run with bash there. */
-function folderSandbox(): { sandbox: Sandbox; dir: string } {
-  const dir = join(root, `sb${made++}`);
-  mkdirSync(dir, { recursive: true });
-  const sandbox: Sandbox = {
-    ref: { provider: 'docker', sessionId: `settle-${made}`, labId: 'settle' },
-    hosts: ['node1'],
-    exec(host, script, opts = {}): Promise<ExecResult> {
-      if (host !== 'node1') return Promise.reject(new Error(`no host ${host}`));
-      const started = Date.now();
-      return new Promise((resolve) => {
-        const child = spawn('bash', ['-c', script], { cwd: dir, timeout: opts.timeoutMs ?? 10_000, env: { ...process.env, ...opts.env } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.stdin.end(opts.stdin);
-        child.on('close', (code, signal) => resolve({ exitCode: code ?? 137, stdout, stderr, timedOut: signal === 'SIGTERM', durationMs: Date.now() - started }));
-      });
-    },
-    attach: () => Promise.reject(new Error('no terminal in unit tests')),
-  };
-  return { sandbox, dir };
-}
+const folders = folderSandboxes('settle');
+afterAll(() => folders.cleanup());
+const folderSandbox = () => { const { sandbox, dir } = folders.make(['node1']); return { sandbox, dir: dir('node1') }; };
 
 type StepInput = LabInput['steps'][number];
 

@@ -1,51 +1,17 @@
 // The step lifecycle and the variant rules without Docker: the sandbox here runs each host's
 // scripts with the machine's own bash in a temporary folder of that host (a file stands for a piece
 // of network state), so checks and actions go through the real checkers and action runner.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lab, type LabInput } from '../labs/schema.js';
-import type { ExecResult, Sandbox } from '../sandbox/types.js';
 import { bringToStep, fastForward, proveStep, type StepContext } from './lifecycle.js';
 import { emptyVariantRun, proveVariant, variantsOf } from './variants.js';
+import { folderSandboxes } from './testkit.js';
 
-const root = mkdtempSync(join(tmpdir(), 'netdojo-steps-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let sandboxes = 0;
-/** execs of every folder sandbox so far (batching is measured as a difference) */
-let execs = 0;
-
-/** A sandbox whose hosts are folders; scripts run with bash in the host's folder. */
-function folderSandbox(hosts = ['node1', 'node2']): { sandbox: Sandbox; dir: (host: string) => string } {
-  const base = join(root, `sb${sandboxes++}`);
-  for (const h of hosts) mkdirSync(join(base, h), { recursive: true });
-  const dir = (h: string) => join(base, h);
-  const sandbox: Sandbox = {
-    ref: { provider: 'docker', sessionId: `unit-${sandboxes}`, labId: 'unit' },
-    hosts,
-    exec(host, script, opts = {}): Promise<ExecResult> {
-      if (!hosts.includes(host)) return Promise.reject(new Error(`no host ${host}`));
-      const started = Date.now();
-      return new Promise((resolve) => {
-        execs++;
-        const child = spawn('bash', ['-c', script], { cwd: dir(host), timeout: opts.timeoutMs ?? 10_000, env: { ...process.env, ...opts.env } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
-        else child.stdin.end();
-        child.on('close', (code, signal) =>
-          resolve({ exitCode: code ?? 137, stdout, stderr, timedOut: signal === 'SIGTERM', durationMs: Date.now() - started }),
-        );
-      });
-    },
-    attach: () => Promise.reject(new Error('no terminal in unit tests')),
-  };
-  return { sandbox, dir };
-}
+const folders = folderSandboxes('unit');
+afterAll(() => folders.cleanup());
+const folderSandbox = (hosts = ['node1', 'node2']) => folders.make(hosts);
 
 type StepInput = LabInput['steps'][number];
 const has = (file: string, retry = 0) => ({ id: `has-${file}`, retry, shell: { run: `test -e ${file}` } });
@@ -170,20 +136,20 @@ describe('fast-forward', () => {
       step({ id: 'three', setup: [{ host: 'node2', run: 'touch d' }] }),
     ]);
     const { ctx, dir } = ctxFor(many);
-    const before = execs;
+    const before = folders.execs();
     expect(await bringToStep(ctx, 2)).toMatchObject({ ok: false, error: expect.stringMatching(/^step one \(fast-forward to three\): solve failed: `test -z "\$x"; false; touch never` on node1: exit 1/) });
     // the failed action stopped the batch where it failed: `set -e` held inside it, nothing after it ran
     expect(['a', 'never', 'b', 'c'].map((f) => existsSync(join(dir('node1'), f)))).toEqual([true, false, false, false]);
-    expect(execs - before).toBe(1);
+    expect(folders.execs() - before).toBe(1);
 
     const fixed = labOf([...many.steps.slice(0, 1).map((s) => ({ ...s, solve: [{ run: 'touch b' }, { run: 'touch b2' }] })), ...many.steps.slice(1)] as never);
     const ok = ctxFor(fixed);
-    const n = execs;
+    const n = folders.execs();
     expect(await bringToStep(ok.ctx, 2)).toEqual({ ok: true });
     for (const f of ['a', 'b', 'b2', 'c']) expect(existsSync(join(ok.dir('node1'), f)), f).toBe(true);
     expect(existsSync(join(ok.dir('node2'), 'd'))).toBe(true);
     // node1: setup + 2 solves + the next step's solve in one exec; node2's setup in another
-    expect(execs - n).toBe(2);
+    expect(folders.execs() - n).toBe(2);
   });
   it('in a batch, each action keeps its own timeout', async () => {
     const slow = labOf([step({ id: 'one', solve: [{ run: 'touch quick' }, { run: 'sleep 5', timeout: 1 }, { run: 'touch after' }] }), step({ id: 'two' })]);

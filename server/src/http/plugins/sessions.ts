@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin';
 import { probeMode, setProbeModeWarn } from '../../probe/mode.js';
 import { Reaper } from '../../sessions/reaper.js';
-import { SessionService } from '../../sessions/service.js';
+import { SessionService, type ServiceConfig } from '../../sessions/service.js';
 import { DEFAULTS } from '../defaults.js';
 
 declare module 'fastify' {
@@ -14,18 +14,11 @@ declare module 'fastify' {
   }
 }
 
-export interface SessionsPluginOptions {
-  maxSessions: number;
-  ttlMs: number;
-  idleMs: number;
-  createPerMinute: number;
-  createBurst: number;
-  /** live sessions per client; 0 = unlimited */
-  maxSessionsPerClient?: number;
+export type SessionsPluginOptions = Pick<ServiceConfig, 'maxSessions' | 'ttlMs' | 'idleMs' | 'createPerMinute' | 'createBurst' | 'maxSessionsPerClient'> & {
   reaperIntervalMs: number;
   /** ended sessions older than this are purged */
   retentionMs?: number;
-}
+};
 
 export const sessionsPlugin = fp<SessionsPluginOptions>(
   async (app, opts) => {
