@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../types.js';
+import { docker } from './client.js';
+import { originLabel } from './names.js';
 import { DockerProvider } from './provider.js';
 import { terminalReader, testLab, testSession } from './testkit.js';
 
@@ -138,6 +140,26 @@ describe('docker provider', () => {
     expect(await provider.leftovers(sessions.b)).toEqual([]);
     expect((await provider.list()).map((r) => r.sessionId)).not.toContain(sessions.b);
     await expect(provider.adopt(b.ref, lab)).rejects.toThrow(/gone/);
+  });
+
+  it('destroy removes a network that something else still holds an endpoint on', async () => {
+    // the race seen under load ("has active endpoints"), made for sure: a container destroy does not
+    // list (no session label) holds an endpoint on the sandbox's network
+    const sid = testSession('prov-ep');
+    const one = testLab('one-net', { hosts: [{ name: 'solo' }], networks: [{ name: 'lan', subnet: '192.168.11.0/24', hosts: { solo: '192.168.11.1' } }] });
+    const sb = await provider.create(one, { sessionId: sid, labDir });
+    const net = (await docker().listNetworks({ filters: { label: [`netdojo.session=${sid}`] } }))[0]!;
+    const squatter = await docker().createContainer({
+      Image: 'netdojo/netbox', Entrypoint: ['sleep', '60'], Labels: originLabel(),
+      HostConfig: { NetworkMode: net.Id, AutoRemove: false },
+    });
+    try {
+      await squatter.start();
+      await provider.destroy(sb.ref);
+      expect(await provider.leftovers(sid)).toEqual([]);
+    } finally {
+      await squatter.remove({ force: true }).catch(() => {});
+    }
   });
 
   it('runs a Docker engine inside a docker: true host, with a volume that destroy removes', async () => {

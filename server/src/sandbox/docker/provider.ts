@@ -360,22 +360,25 @@ export class DockerProvider implements Provider {
   async destroy(ref: SandboxRef): Promise<void> {
     const filters = { label: [`${LABEL.session}=${ref.sessionId}`] };
     const cs = await docker().listContainers({ all: true, filters });
-    await Promise.all(
-      cs.map((c) =>
-        docker()
-          .getContainer(c.Id)
-          .remove({ force: true, v: true })
-          .catch((err) => {
-            if (!isNotFound(err) && !/already in progress/.test(String(err))) throw err;
-          }),
-      ),
-    );
+    // one at a time: concurrent removals on one network can leave libnetwork counting an endpoint
+    // that no longer exists ("has active endpoints" with no container: moby/moby#42119), and such a
+    // network cannot be removed until dockerd restarts
+    for (const c of cs) {
+      await docker()
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((err) => {
+          if (!isNotFound(err) && !/already in progress/.test(String(err))) throw err;
+        });
+    }
     // every removal is tried even when one fails; what remains is reported once, with the engine's reasons
     const reasons: string[] = [];
     const attempt = (what: string, fn: () => Promise<unknown>) =>
       retry(fn).catch((err: unknown) => void reasons.push(`${what}: ${(err as { json?: { message?: string } }).json?.message ?? String(err)}`));
+    // a removal another caller started ("already in progress") is still holding its endpoints
+    for (let i = 0; i < 60 && (await docker().listContainers({ all: true, filters })).length > 0; i++) await sleep(250);
     const ns = await docker().listNetworks({ filters });
-    await Promise.all(ns.map((n) => attempt(`network ${n.Name}`, () => docker().getNetwork(n.Id).remove())));
+    await Promise.all(ns.map((n) => attempt(`network ${n.Name}`, () => removeNetwork(n.Id))));
     const vs = (await docker().listVolumes({ filters })).Volumes ?? [];
     await Promise.all(vs.map((v) => attempt(`volume ${v.Name}`, () => docker().getVolume(v.Name).remove({ force: true }))));
     const left = await this.leftovers(ref.sessionId);
@@ -397,6 +400,8 @@ export class DockerProvider implements Provider {
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** Removal of an object another removal still holds (a network whose endpoints are going away). */
 async function retry(fn: () => Promise<unknown>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -405,9 +410,23 @@ async function retry(fn: () => Promise<unknown>): Promise<void> {
       return;
     } catch (err) {
       if (isNotFound(err)) return;
-      if (attempt >= 10) throw err;
-      await new Promise((r) => setTimeout(r, 200));
+      if (attempt >= 20) throw err;
+      await sleep(250);
     }
+  }
+}
+
+/** Removes a sandbox network; endpoints the engine still lists (a container's removal racing this
+ *  one, seen under load as "has active endpoints") are disconnected by force first. */
+async function removeNetwork(id: string): Promise<void> {
+  const net = docker().getNetwork(id);
+  try {
+    await net.remove();
+  } catch (err) {
+    if (!/active endpoints/i.test(String((err as { json?: { message?: string } }).json?.message ?? err))) throw err;
+    const info = (await net.inspect().catch(() => undefined)) as { Containers?: Record<string, unknown> } | undefined;
+    await Promise.all(Object.keys(info?.Containers ?? {}).map((c) => net.disconnect({ Container: c, Force: true }).catch(() => {})));
+    throw err;
   }
 }
 
