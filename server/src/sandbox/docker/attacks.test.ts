@@ -11,7 +11,7 @@ import { DockerProvider } from './provider.js';
 import { testLab, testSession } from './testkit.js';
 
 const MiB = 1024 * 1024;
-const provider = new DockerProvider({ scope: `test-${process.pid}`, writableBytes: 64 * MiB, dindBytes: 24 * MiB });
+const provider = new DockerProvider({ scope: `test-${process.pid}`, writableBytes: 64 * MiB, dindBytes: 64 * MiB });
 const plain = testLab('atk-plain', { hosts: [{ name: 'learner' }] });
 const dind = testLab('atk-dind', { hosts: [{ name: 'dk', docker: true }] });
 const sessions = { plain: testSession('atk-p'), dind: testSession('atk-d') };
@@ -48,6 +48,8 @@ describe('row 1: the kernel key quota shared by every sandbox', () => {
       'tar -C / -ch bin/echo lib64/ld-linux-x86-64.so.2 lib/x86_64-linux-gnu/libc.so.6 2>/dev/null | docker import - netdojo-atk-tiny >/dev/null',
       'docker run --rm --network none netdojo-atk-tiny /bin/echo inner-ok',
       'docker run --rm --privileged --network none netdojo-atk-tiny /bin/echo privileged-ran 2>&1 | tail -1',
+      // the watchdog test below starts from the inner engine's own data
+      'docker rmi -f netdojo-atk-tiny >/dev/null 2>&1 || true',
     ].join('\n');
     const r = await d.exec('dk', script, { timeoutMs: 180_000 });
     expect(r.stdout).toContain('inner-ok');
@@ -66,10 +68,10 @@ describe('row 2: disk', () => {
   it('a DinD /var/lib/docker past its limit is noticed by the watchdog, which names the host', async () => {
     const before = await provider.overQuota(new Map([[sessions.dind, ['dk']]]));
     expect(before).toEqual([]);
-    const w = await d.exec('dk', 'dd if=/dev/zero of=/var/lib/docker/fill bs=1M count=40 2>&1 | tail -1; sync', { timeoutMs: 120_000 });
+    const w = await d.exec('dk', 'dd if=/dev/zero of=/var/lib/docker/fill bs=1M count=96 2>&1 | tail -1; sync', { timeoutMs: 120_000 });
     expect(w.exitCode).toBe(0);
     const after = await provider.overQuota(new Map([[sessions.dind, ['dk']]]));
-    expect(after).toEqual([{ sessionId: sessions.dind, reason: expect.stringMatching(/^host dk used 0\.0\d GiB for Docker images and containers \(the limit is 0\.02 GiB\)$/) }]);
+    expect(after).toEqual([{ sessionId: sessions.dind, reason: expect.stringMatching(/^host dk used 0\.\d\d GiB for Docker images and containers \(the limit is 0\.06 GiB\)$/) }]);
   });
 });
 
