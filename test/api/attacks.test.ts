@@ -4,25 +4,21 @@
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, cleanup, created, createSession, docker, rawSocket, sh, startServer, tempDir, Term, type Server } from './helpers.js';
+import { api, cleanup, created, createSession, docker, rawSocket, sh, startServer, tempDir, Term, type Server, OpenTerminals } from './helpers.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server;
 const dir = tempDir('netdojo-attacks-');
 const sockets: WebSocket[] = [];
-const terms: Term[] = [];
-const open = async (...a: Parameters<typeof Term.open>) => {
-  const t = await Term.open(...a);
-  terms.push(t);
-  return t;
-};
+const terms = new OpenTerminals();
+const open = (...a: Parameters<typeof Term.open>) => terms.open(...a);
 
 beforeAll(async () => {
   server = await startServer(dir, ['--rate', '0', '--max-sessions', '10']);
 });
 afterAll(async () => {
-  for (const t of terms) t.ws?.terminate();
+  terms.end();
   for (const ws of sockets) ws.terminate();
   await cleanup([server], [dir]);
 });

@@ -1,16 +1,16 @@
 // Flow control: a flood of output to a client that stops acknowledging must not grow the
 // server's memory, and Ctrl-C must still reach the shell.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { api, cleanup, createSession, sh, startServer, tempDir, Term, type Server } from './helpers.js';
+import { api, cleanup, createSession, sh, startServer, tempDir, Term, type Server, OpenTerminals } from './helpers.js';
 
 // sandboxes start slowly on a busy 2-core machine shared with other suites
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server | undefined;
 const dir = tempDir('netdojo-flow-');
-const terms: Term[] = [];
+const terms = new OpenTerminals();
 afterAll(async () => {
-  for (const t of terms) t.ws?.terminate();
+  terms.end();
   await cleanup([server], [dir]);
 });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import WebSocket from 'ws';
+import { serverScope } from '../../server/src/sessions/scope.js';
 import { freePort } from '../../server/src/util/net.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -124,8 +125,10 @@ export async function dockerObjects(sessionId: string): Promise<string[]> {
   return [...cs.map((c) => `container ${c.Names[0]}`), ...ns.map((n) => `network ${n.Name}`), ...(vs.Volumes ?? []).map((v) => `volume ${v.Name}`)];
 }
 
-export async function removeSessionObjects(sessionId: string): Promise<void> {
-  const filters = { label: [`netdojo.session=${sessionId}`] };
+export const removeSessionObjects = (sessionId: string) => removeLabelled(`netdojo.session=${sessionId}`);
+
+async function removeLabelled(label: string): Promise<void> {
+  const filters = { label: [label] };
   for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
   for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => {});
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
@@ -134,6 +137,9 @@ export async function removeSessionObjects(sessionId: string): Promise<void> {
 export async function cleanup(servers: Array<Server | undefined>, dirs: string[]): Promise<void> {
   for (const s of servers) await s?.stop().catch(() => {});
   for (const id of created) await removeSessionObjects(id);
+  // whatever a server made that no test created by name: pool sandboxes, restarts, and anything a
+  // server that had to be killed (it did not drain within 10 s) left behind
+  for (const s of servers) if (s) await removeLabelled(`netdojo.scope=${serverScope(s.dataDir)}`);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 
@@ -281,6 +287,18 @@ export class Term {
 }
 
 /** a raw socket for protocol-abuse tests */
+/** The terminals a test file opens; its afterAll calls `end()` to drop every one still open. */
+export class OpenTerminals extends Array<Term> {
+  async open(...a: Parameters<typeof Term.open>): Promise<Term> {
+    const t = await Term.open(...a);
+    this.push(t);
+    return t;
+  }
+  end(): void {
+    for (const t of this) t.ws?.terminate();
+  }
+}
+
 export function rawSocket(server: Server, path: string): Promise<{ ws: WebSocket; closed: Promise<{ code: number; reason: string }> }> {
   const ws = new WebSocket(`${server.wsUrl}${path}`);
   const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));

@@ -1,14 +1,14 @@
 // /metrics: a Prometheus scrape sees sessions, pool claims, terminals, latencies and failures.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { api, cleanup, createSession, startServer, tempDir, Term, type Server } from './helpers.js';
+import { api, cleanup, createSession, startServer, tempDir, Term, type Server, OpenTerminals } from './helpers.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server | undefined;
 const dir = tempDir('netdojo-metrics-');
-const terms: Term[] = [];
+const terms = new OpenTerminals();
 afterAll(async () => {
-  for (const t of terms) t.ws?.terminate();
+  terms.end();
   await cleanup([server], [dir]);
 });
 

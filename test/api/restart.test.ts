@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ProviderRegistry } from '../../server/src/sandbox/registry.js';
 import { serverScope } from '../../server/src/sessions/scope.js';
 import { loadLabFile } from '../../server/src/labs/loader.js';
-import { api, cleanup, created, createSession, dockerObjects, FIXTURE_LABS, gone, startServer, tempDir, Term, type Server } from './helpers.js';
+import { api, cleanup, created, createSession, dockerObjects, FIXTURE_LABS, gone, startServer, tempDir, Term, type Server, OpenTerminals } from './helpers.js';
 
 // sandboxes start slowly on a busy 2-core machine shared with other suites
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
@@ -15,9 +15,9 @@ import { join } from 'node:path';
 
 const servers: Server[] = [];
 const dirs: string[] = [];
-const terms: Term[] = [];
+const terms = new OpenTerminals();
 afterAll(async () => {
-  for (const t of terms) t.ws?.terminate();
+  terms.end();
   await cleanup(servers, dirs);
 });
 async function serve(dir: string, args: string[] = []) {

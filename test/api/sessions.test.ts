@@ -1,25 +1,21 @@
 // The platform server end to end: a real `netdojo serve` child, real Docker sandboxes, a real
 // SQLite file and real WebSocket terminals.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, cleanup, containerOf, createSession, dockerObjects, rawSocket, sh, startServer, tempDir, Term, type Server } from './helpers.js';
+import { api, cleanup, containerOf, createSession, dockerObjects, rawSocket, sh, startServer, tempDir, Term, type Server, OpenTerminals } from './helpers.js';
 
 // sandboxes start slowly on a busy 2-core machine shared with other suites
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server;
 const dir = tempDir('netdojo-api-');
-const terms: Term[] = [];
-const open = async (...a: Parameters<typeof Term.open>) => {
-  const t = await Term.open(...a);
-  terms.push(t);
-  return t;
-};
+const terms = new OpenTerminals();
+const open = (...a: Parameters<typeof Term.open>) => terms.open(...a);
 
 beforeAll(async () => {
   server = await startServer(dir, ['--rate', '0', '--max-sessions', '10']);
 });
 afterAll(async () => {
-  for (const t of terms) t.ws?.terminate();
+  terms.end();
   await cleanup([server], [dir]);
 });
 

@@ -3,20 +3,20 @@
 // session continues under the new id with the same token; a failed fast-forward leaves the old one.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, cleanup, created, createSession, docker, dockerObjects, eventually, gone, ROOT, sh, startServer, tempDir, Term, type Server } from './helpers.js';
+import { api, cleanup, created, createSession, docker, dockerObjects, eventually, gone, ROOT, sh, startServer, tempDir, Term, type Server, OpenTerminals } from './helpers.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server;
 const dir = tempDir('netdojo-step-restart-');
-const terms: Term[] = [];
+const terms = new OpenTerminals();
 
 beforeAll(async () => {
   // srv-broken-solve lives apart from the shared fixtures so that other suites' warm pools do not prepare it
   server = await startServer(dir, ['--rate', '0', '--max-sessions', '10', '--pool', '0', '--labs', join(ROOT, 'test/api/fixtures/restart-labs')]);
 });
 afterAll(async () => {
-  for (const t of terms) t.ws?.terminate();
+  terms.end();
   await cleanup([server], [dir]);
 });
 

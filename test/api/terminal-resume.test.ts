@@ -1,21 +1,17 @@
 // Re-attaching to a shell through the real stack (a `netdojo serve` child, a Docker sandbox, a
 // WebSocket): full-screen programs are told to redraw, and a replay never starts mid-sequence.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cleanup, createSession, startServer, tempDir, Term, type Server } from './helpers.js';
+import { cleanup, createSession, startServer, tempDir, Term, type Server, OpenTerminals } from './helpers.js';
 
 // sandboxes start slowly on a busy 2-core machine shared with other suites
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 let server: Server | undefined;
 const dir = tempDir('netdojo-resume-');
-const terms: Term[] = [];
+const terms = new OpenTerminals();
 let session: { id: string; token: string };
 
-const open = async (opts: Parameters<typeof Term.open>[3]) => {
-  const t = await Term.open(server!, session.id, 'host', opts);
-  terms.push(t);
-  return t;
-};
+const open = (opts: Parameters<typeof Term.open>[3]) => terms.open(server!, session.id, 'host', opts);
 
 /** drops the socket as a network failure would (no closing handshake) and waits until the server let go */
 async function drop(t: Term): Promise<number> {
@@ -30,7 +26,7 @@ beforeAll(async () => {
   session = await createSession(server);
 });
 afterAll(async () => {
-  for (const t of terms) t.ws?.terminate();
+  terms.end();
   await cleanup([server], [dir]);
 });
 
